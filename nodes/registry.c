@@ -1,0 +1,18 @@
+/* registry.c — the table of node types. */
+#include "nodes/registry.h"
+
+#include "nodes/echo.h"
+
+#include <string.h>
+
+const pod_node_type *const pod_node_types[] = {
+    &pod_echo_node_type,
+    NULL,
+};
+
+const pod_node_type *pod_node_type_find(const char *name) {
+    for (int i = 0; pod_node_types[i]; i++) {
+        if (strcmp(pod_node_types[i]->name, name) == 0) return pod_node_types[i];
+    }
+    return NULL;
+}

@@ -1,0 +1,37 @@
+/* check.h — online checkers: invariants checked while a run goes on, from
+ * facts the simulator sees itself (bytes on the wire, crashes, disks) and
+ * the read-only views nodes offer. A checker that fires stops the run with a
+ * violation that says what was expected and what was found. */
+#ifndef PODSIM_CHECK_H
+#define PODSIM_CHECK_H
+
+#include <stdint.h>
+
+#include "sim/pod_env.h"
+#include "sim/scenario.h"
+
+typedef struct pod_world pod_world;
+
+typedef struct pod_checker {
+    const char *name;
+    const char *node_type; /* runs only for this node type; NULL: all */
+    void *(*create)(const pod_scenario *scn);
+    void (*destroy)(void *state);
+    /* Every delivered message, before the receiver sees it. */
+    void (*on_deliver)(void *state, pod_world *world, pod_addr from, pod_addr to,
+                       const uint8_t *bytes, uint32_t len);
+    void (*on_crash)(void *state, pod_world *world, uint16_t node);
+    void (*at_end)(void *state, pod_world *world);
+} pod_checker;
+
+/* Reports a violation; the run stops after the current event. Only the
+ * first violation of a run is kept. */
+void pod_check_fail(pod_world *world, const char *checker, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+uint64_t pod_check_now(const pod_world *world);
+
+/* All checkers known to the world, NULL-terminated. */
+extern const pod_checker *const pod_checkers[];
+
+#endif

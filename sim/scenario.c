@@ -1,0 +1,993 @@
+/* scenario.c — the scenario file parser: one function per directive, each
+ * reading its line through the lexical layer (scn_lex.h) and reporting the
+ * first problem as file:line:col with what was expected and what was
+ * found. The format is documented in docs/scenarios.md.
+ *
+ * Parsing allocates nothing (pod_scenario_load allocates one buffer for
+ * the file and frees it), never recurses, and every loop is bounded by the
+ * input's length or a POD_SCN_*_MAX limit. */
+#include "sim/scenario.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/scn_lex.h"
+
+#define SCN_RUN_NS_DEFAULT UINT64_C(10000000000)      /* 10s */
+#define SCN_LATENCY_MIN_NS_DEFAULT UINT64_C(1000000)  /* 1ms */
+#define SCN_LATENCY_MAX_NS_DEFAULT UINT64_C(5000000)  /* 5ms */
+#define SCN_EVENTS_MAX_DEFAULT UINT64_C(50000000)
+#define SCN_PENDING_MAX_DEFAULT UINT64_C(1000000)
+#define SCN_NO_GROUP 0xffu
+
+#if defined(__GNUC__)
+#define SCN_PRINTF(fmt_index, args_index) __attribute__((format(printf, fmt_index, args_index)))
+#else
+#define SCN_PRINTF(fmt_index, args_index)
+#endif
+
+/* The keys of cluster, network and budget lines. Each may be set once in
+ * the whole file, so the parser remembers the line that set it. */
+typedef enum scn_key {
+    SCN_KEY_NODES,
+    SCN_KEY_TYPE,
+    SCN_KEY_LATENCY,
+    SCN_KEY_DROP,
+    SCN_KEY_DUP,
+    SCN_KEY_EVENTS,
+    SCN_KEY_PENDING,
+    SCN_KEY_COUNT
+} scn_key;
+
+typedef struct scn_parser {
+    pod_scenario *scn;
+    pod_scn_error *err;
+    scn_line line;            /* the line being parsed */
+    scn_cursor cur;           /* inside that line */
+    uint32_t cluster_line;    /* 0 until the cluster line: node names need it */
+    uint32_t seed_line;
+    uint32_t run_line;
+    uint32_t key_line[SCN_KEY_COUNT];
+    /* Column of each action's time, for the end-of-file check against the
+     * run time (which may be set after the actions). */
+    uint16_t at_time_col[POD_SCN_ACTIONS_MAX];
+} scn_parser;
+
+/* ---- reporting ---- */
+
+static bool scn_vfail(pod_scn_error *err, uint32_t line, uint32_t col, const char *fmt, va_list ap)
+    SCN_PRINTF(4, 0);
+
+static bool scn_vfail(pod_scn_error *err, uint32_t line, uint32_t col, const char *fmt, va_list ap)
+{
+    err->line = line;
+    err->col = col;
+    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+    /* Quotes are bounded (scn_quote), so every message fits. */
+    assert(n >= 0 && (size_t)n < sizeof err->message);
+    (void)n;
+    return false;
+}
+
+/* Records an error on the current line; returns false for `return
+ * scn_fail(...)`. */
+static bool scn_fail(scn_parser *p, uint32_t col, const char *fmt, ...) SCN_PRINTF(3, 4);
+
+static bool scn_fail(scn_parser *p, uint32_t col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    scn_vfail(p->err, p->line.number, col, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static bool scn_fail_at(pod_scn_error *err, uint32_t line, uint32_t col, const char *fmt, ...)
+    SCN_PRINTF(4, 5);
+
+static bool scn_fail_at(pod_scn_error *err, uint32_t line, uint32_t col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    scn_vfail(err, line, col, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static const char *scn_q(char buf[SCN_QUOTE_SIZE], const scn_token *tok)
+{
+    scn_quote(buf, tok->ptr, tok->len);
+    return buf;
+}
+
+/* The column just past the line's content, where a missing argument was
+ * expected. */
+static uint32_t scn_end_col(const scn_parser *p)
+{
+    return scn_cursor_end_col(&p->cur);
+}
+
+#define SCN_NAMES_MAX 16u
+#define SCN_NAME_LIST_SIZE 128u
+
+static void scn_join(char out[SCN_NAME_LIST_SIZE], const char *const *names, size_t count)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        int n = snprintf(out + o, SCN_NAME_LIST_SIZE - o, "%s%s", i > 0 ? ", " : "", names[i]);
+        assert(n > 0 && (size_t)n < SCN_NAME_LIST_SIZE - o);
+        o += (size_t)n;
+    }
+}
+
+/* "unknown WHAT 'X' (did you mean 'Y'?); expected one of A, B, C". */
+static bool scn_fail_unknown(scn_parser *p, const scn_token *tok, const char *what,
+                             const char *const *names, size_t count)
+{
+    char q[SCN_QUOTE_SIZE], list[SCN_NAME_LIST_SIZE];
+    scn_join(list, names, count);
+    const char *guess = scn_suggest(tok->ptr, tok->len, names, count);
+    if (guess != NULL)
+        return scn_fail(p, tok->col, "unknown %s %s (did you mean '%s'?); expected one of %s", what,
+                        scn_q(q, tok), guess, list);
+    return scn_fail(p, tok->col, "unknown %s %s; expected one of %s", what, scn_q(q, tok), list);
+}
+
+/* After a complete line: only blanks or a comment may follow. */
+static bool scn_expect_end(scn_parser *p, const scn_token *directive)
+{
+    size_t done = p->cur.pos;
+    if (scn_cursor_at_end(&p->cur))
+        return true;
+    scn_token junk = scn_peek_token(&p->cur);
+    size_t start = directive->col - 1u;
+    char q_junk[SCN_QUOTE_SIZE], q_line[SCN_QUOTE_SIZE];
+    scn_quote(q_line, p->cur.ptr + start, done - start);
+    return scn_fail(p, junk.col, "unexpected %s after %s; expected the end of the line",
+                    scn_q(q_junk, &junk), q_line);
+}
+
+/* ---- values ---- */
+
+static bool scn_want_u64(scn_parser *p, const scn_token *tok, const char *what, uint64_t *out)
+{
+    char q[SCN_QUOTE_SIZE];
+    switch (scn_parse_u64(tok->ptr, tok->len, out)) {
+    case SCN_NUM_OK:
+        return true;
+    case SCN_NUM_OVERFLOW:
+        return scn_fail(p, tok->col, "%s %s is too large; the limit is %" PRIu64, what,
+                        scn_q(q, tok), UINT64_MAX);
+    case SCN_NUM_SYNTAX:
+        break;
+    }
+    return scn_fail(p, tok->col, "expected %s (a whole number like 42), found %s", what,
+                    scn_q(q, tok));
+}
+
+/* The column of a duration's unit, for "unknown unit" messages. */
+static uint32_t scn_unit_col(const scn_token *tok)
+{
+    size_t i = 0;
+    while (i < tok->len && ((tok->ptr[i] >= '0' && tok->ptr[i] <= '9') || tok->ptr[i] == '.'))
+        i++;
+    return tok->col + (uint32_t)i;
+}
+
+static bool scn_want_duration(scn_parser *p, const scn_token *tok, uint64_t *ns)
+{
+    char q[SCN_QUOTE_SIZE], q_unit[SCN_QUOTE_SIZE];
+    uint32_t unit_col = scn_unit_col(tok);
+    switch (scn_parse_duration(tok->ptr, tok->len, ns)) {
+    case SCN_DUR_OK:
+        return true;
+    case SCN_DUR_NO_UNIT:
+        return scn_fail(p, unit_col, "duration %s needs a unit: ns, us, ms, s, m or h",
+                        scn_q(q, tok));
+    case SCN_DUR_BAD_UNIT:
+        scn_quote(q_unit, tok->ptr + (unit_col - tok->col), tok->len - (unit_col - tok->col));
+        return scn_fail(p, unit_col, "unknown unit %s in duration %s; expected ns, us, ms, s, m or h",
+                        q_unit, scn_q(q, tok));
+    case SCN_DUR_TOO_PRECISE:
+        return scn_fail(p, tok->col, "duration %s is finer than 1ns", scn_q(q, tok));
+    case SCN_DUR_OVERFLOW:
+        return scn_fail(p, tok->col,
+                        "duration %s is too large; the limit is %" PRIu64 "ns (about 584 years)",
+                        scn_q(q, tok), UINT64_MAX);
+    case SCN_DUR_SYNTAX:
+        break;
+    }
+    return scn_fail(p, tok->col, "expected a duration like 10s, 250ms or 1.5s, found %s",
+                    scn_q(q, tok));
+}
+
+static bool scn_want_ppm(scn_parser *p, const scn_token *tok, uint32_t *ppm)
+{
+    char q[SCN_QUOTE_SIZE];
+    switch (scn_parse_ppm(tok->ptr, tok->len, ppm)) {
+    case SCN_PROB_OK:
+        return true;
+    case SCN_PROB_TOO_PRECISE:
+        return scn_fail(p, tok->col,
+                        "probability %s is finer than 1 ppm; use at most 6 decimals (4 with '%%')",
+                        scn_q(q, tok));
+    case SCN_PROB_RANGE:
+        return scn_fail(p, tok->col, "probability %s is above 1; expected 0..1 or 0%%..100%%",
+                        scn_q(q, tok));
+    case SCN_PROB_SYNTAX:
+        break;
+    }
+    return scn_fail(p, tok->col, "expected a probability like 0, 1, 0.015 or 1.5%%, found %s",
+                    scn_q(q, tok));
+}
+
+/* Names are lowercase letters, digits and a few punctuation bytes that
+ * depend on what is named. */
+typedef struct scn_name_rule {
+    const char *what;        /* "node type" */
+    const char *punctuation; /* allowed besides a-z and 0-9 */
+    const char *allowed;     /* the same, for messages */
+} scn_name_rule;
+
+static const scn_name_rule scn_type_rule = {"node type", "_-", "a-z, 0-9, '_' and '-'"};
+static const scn_name_rule scn_param_rule = {"node parameter", "_.-", "a-z, 0-9, '_', '.' and '-'"};
+static const scn_name_rule scn_counter_rule = {"counter", "_.", "a-z, 0-9, '_' and '.'"};
+
+static bool scn_name_char_ok(const scn_name_rule *rule, char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+           (ch != '\0' && strchr(rule->punctuation, ch) != NULL);
+}
+
+/* Checks tok against rule and copies it into out[POD_SCN_NAME_MAX + 1]. */
+static bool scn_want_name(scn_parser *p, const scn_token *tok, const scn_name_rule *rule,
+                          const char *hint, char *out)
+{
+    char q[SCN_QUOTE_SIZE], q_char[SCN_QUOTE_SIZE];
+    assert(tok->len > 0);
+    for (size_t i = 0; i < tok->len; i++) {
+        if (!scn_name_char_ok(rule, tok->ptr[i])) {
+            scn_quote(q_char, tok->ptr + i, 1);
+            return scn_fail(p, tok->col + (uint32_t)i,
+                            "invalid character %s in %s name %s; expected only %s%s", q_char,
+                            rule->what, scn_q(q, tok), rule->allowed, hint);
+        }
+    }
+    if (tok->len > POD_SCN_NAME_MAX)
+        return scn_fail(p, tok->col, "%s name %s is %zu bytes long; the limit is %u", rule->what,
+                        scn_q(q, tok), tok->len, POD_SCN_NAME_MAX);
+    memcpy(out, tok->ptr, tok->len);
+    out[tok->len] = '\0';
+    return true;
+}
+
+/* ---- node names: n1..nN in the file, 0..N-1 in memory ---- */
+
+static bool scn_is_node_shape(const scn_token *tok)
+{
+    if (tok->len < 2 || tok->ptr[0] != 'n')
+        return false;
+    for (size_t i = 1; i < tok->len; i++) {
+        if (tok->ptr[i] < '0' || tok->ptr[i] > '9')
+            return false;
+    }
+    return tok->ptr[1] != '0' || tok->len == 2; /* "n0" is shaped, "n01" is not */
+}
+
+static bool scn_want_node(scn_parser *p, const scn_token *tok, uint16_t *node)
+{
+    char q[SCN_QUOTE_SIZE];
+    if (!scn_is_node_shape(tok))
+        return scn_fail(p, tok->col, "expected a node name like n1, found %s", scn_q(q, tok));
+    if (p->cluster_line == 0)
+        return scn_fail(p, tok->col, "node names need the 'cluster' line first");
+    uint32_t number = 0;
+    for (size_t i = 1; i < tok->len && number <= POD_NODES_MAX; i++)
+        number = number * 10 + (uint32_t)(tok->ptr[i] - '0');
+    uint16_t count = p->scn->node_count;
+    if (number < 1 || number > count) {
+        if (count == 1)
+            return scn_fail(p, tok->col, "node %s does not exist; the cluster has only n1",
+                            scn_q(q, tok));
+        return scn_fail(p, tok->col, "node %s does not exist; the cluster has n1..n%u",
+                        scn_q(q, tok), (unsigned)count);
+    }
+    *node = (uint16_t)(number - 1);
+    return true;
+}
+
+/* A node name inside a partition or block line, where punctuation needs no
+ * spaces around it. `after` names what came before, for messages. */
+static bool scn_want_node_word(scn_parser *p, const char *after, scn_token *word, uint16_t *node)
+{
+    char q[SCN_QUOTE_SIZE];
+    if (!scn_next_word(&p->cur, word))
+        return scn_fail(p, scn_end_col(p), "expected a node name after '%s'", after);
+    if (word->len == 0) {
+        scn_token found = scn_peek_token(&p->cur);
+        return scn_fail(p, found.col, "expected a node name like n1 after '%s', found %s", after,
+                        scn_q(q, &found));
+    }
+    return scn_want_node(p, word, node);
+}
+
+/* ---- KEY=VALUE lines: cluster, network, budget ---- */
+
+typedef bool (*scn_value_fn)(scn_parser *p, const scn_token *value);
+
+typedef struct scn_key_spec {
+    const char *name;
+    scn_key id;
+    scn_value_fn parse;
+} scn_key_spec;
+
+/* Splits KEY=VALUE at the first '='. */
+static bool scn_split_pair(scn_parser *p, const scn_token *tok, scn_token *key, scn_token *value)
+{
+    char q[SCN_QUOTE_SIZE];
+    const char *eq = memchr(tok->ptr, '=', tok->len);
+    if (eq == NULL) {
+        scn_cursor look = p->cur;
+        scn_skip_blanks(&look);
+        if (look.pos < look.len && look.ptr[look.pos] == '=')
+            return scn_fail(p, tok->col, "expected KEY=VALUE without spaces around '=', found %s",
+                            scn_q(q, tok));
+        return scn_fail(p, tok->col, "expected KEY=VALUE, found %s", scn_q(q, tok));
+    }
+    size_t key_len = (size_t)(eq - tok->ptr);
+    if (key_len == 0)
+        return scn_fail(p, tok->col, "expected a key before '=', found %s", scn_q(q, tok));
+    *key = (scn_token){tok->ptr, key_len, tok->col};
+    *value = (scn_token){eq + 1, tok->len - key_len - 1, tok->col + (uint32_t)key_len + 1};
+    if (value->len == 0)
+        return scn_fail(p, value->col, "expected a value after %s", scn_q(q, tok));
+    return true;
+}
+
+static bool scn_parse_pairs(scn_parser *p, const scn_token *directive, const scn_key_spec *keys,
+                            size_t key_count, const char *example)
+{
+    assert(key_count <= SCN_NAMES_MAX);
+    if (scn_cursor_at_end(&p->cur))
+        return scn_fail(p, scn_end_col(p), "expected KEY=VALUE after '%.*s', e.g. '%s'",
+                        (int)directive->len, directive->ptr, example);
+    const char *names[SCN_NAMES_MAX];
+    for (size_t i = 0; i < key_count; i++)
+        names[i] = keys[i].name;
+    char what[32];
+    snprintf(what, sizeof what, "'%.*s' key", (int)directive->len, directive->ptr);
+    scn_token tok;
+    /* Each pass consumes one non-empty token: bounded by the line. */
+    while (scn_next_token(&p->cur, &tok)) {
+        scn_token key, value;
+        if (!scn_split_pair(p, &tok, &key, &value))
+            return false;
+        const scn_key_spec *spec = NULL;
+        for (size_t i = 0; i < key_count && spec == NULL; i++) {
+            if (scn_token_is(&key, keys[i].name))
+                spec = &keys[i];
+        }
+        if (spec == NULL)
+            return scn_fail_unknown(p, &key, what, names, key_count);
+        if (p->key_line[spec->id] != 0)
+            return scn_fail(p, key.col, "'%s' is already set on line %u", spec->name,
+                            p->key_line[spec->id]);
+        p->key_line[spec->id] = p->line.number;
+        if (!spec->parse(p, &value))
+            return false;
+    }
+    return true;
+}
+
+static bool scn_value_nodes(scn_parser *p, const scn_token *value)
+{
+    uint64_t n = 0;
+    if (!scn_want_u64(p, value, "a node count", &n))
+        return false;
+    if (n < 1 || n > POD_NODES_MAX)
+        return scn_fail(p, value->col, "nodes=%" PRIu64 " is out of range; expected 1..%u", n,
+                        POD_NODES_MAX);
+    p->scn->node_count = (uint16_t)n;
+    return true;
+}
+
+static bool scn_value_type(scn_parser *p, const scn_token *value)
+{
+    if (!scn_want_name(p, value, &scn_type_rule, "", p->scn->node_type))
+        return false;
+    p->scn->node_type_line = p->line.number;
+    p->scn->node_type_col = value->col;
+    return true;
+}
+
+/* `latency=D` or `latency=MIN..MAX`. */
+static bool scn_value_latency(scn_parser *p, const scn_token *value)
+{
+    char q[SCN_QUOTE_SIZE];
+    size_t split = value->len;
+    for (size_t i = 0; i + 1 < value->len; i++) {
+        if (value->ptr[i] == '.' && value->ptr[i + 1] == '.') {
+            split = i;
+            break;
+        }
+    }
+    scn_token lo = *value, hi = *value;
+    if (split < value->len) {
+        lo.len = split;
+        hi = (scn_token){value->ptr + split + 2, value->len - split - 2,
+                         value->col + (uint32_t)split + 2};
+    }
+    uint64_t min_ns = 0, max_ns = 0;
+    if (!scn_want_duration(p, &lo, &min_ns) || !scn_want_duration(p, &hi, &max_ns))
+        return false;
+    if (min_ns > max_ns)
+        return scn_fail(p, value->col,
+                        "latency range %s goes backwards; expected MIN..MAX with MIN <= MAX",
+                        scn_q(q, value));
+    p->scn->network.latency_min_ns = min_ns;
+    p->scn->network.latency_max_ns = max_ns;
+    return true;
+}
+
+static bool scn_value_drop(scn_parser *p, const scn_token *value)
+{
+    return scn_want_ppm(p, value, &p->scn->network.drop_ppm);
+}
+
+static bool scn_value_dup(scn_parser *p, const scn_token *value)
+{
+    return scn_want_ppm(p, value, &p->scn->network.dup_ppm);
+}
+
+static bool scn_value_events(scn_parser *p, const scn_token *value)
+{
+    uint64_t n = 0;
+    if (!scn_want_u64(p, value, "an event count", &n))
+        return false;
+    if (n < 1)
+        return scn_fail(p, value->col, "events=0 would stop the run at once; expected at least 1");
+    p->scn->budget.events_max = n;
+    return true;
+}
+
+static bool scn_value_pending(scn_parser *p, const scn_token *value)
+{
+    uint64_t n = 0;
+    if (!scn_want_u64(p, value, "an event count", &n))
+        return false;
+    if (n < 1 || n > UINT32_MAX)
+        return scn_fail(p, value->col, "pending=%" PRIu64 " is out of range; expected 1..%" PRIu32,
+                        n, UINT32_MAX);
+    p->scn->budget.pending_max = n;
+    return true;
+}
+
+static const scn_key_spec scn_cluster_keys[] = {
+    {"nodes", SCN_KEY_NODES, scn_value_nodes},
+    {"type", SCN_KEY_TYPE, scn_value_type},
+};
+static const scn_key_spec scn_network_keys[] = {
+    {"latency", SCN_KEY_LATENCY, scn_value_latency},
+    {"drop", SCN_KEY_DROP, scn_value_drop},
+    {"dup", SCN_KEY_DUP, scn_value_dup},
+};
+static const scn_key_spec scn_budget_keys[] = {
+    {"events", SCN_KEY_EVENTS, scn_value_events},
+    {"pending", SCN_KEY_PENDING, scn_value_pending},
+};
+#define SCN_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- directives ---- */
+
+static bool scn_parse_cluster(scn_parser *p, const scn_token *directive)
+{
+    if (p->cluster_line != 0)
+        return scn_fail(p, directive->col,
+                        "'cluster' is already given on line %u; a scenario has exactly one",
+                        p->cluster_line);
+    if (!scn_parse_pairs(p, directive, scn_cluster_keys, SCN_COUNT(scn_cluster_keys),
+                         "cluster nodes=3 type=echo"))
+        return false;
+    if (p->key_line[SCN_KEY_NODES] == 0)
+        return scn_fail(p, scn_end_col(p), "missing 'nodes=N' in the 'cluster' line");
+    if (p->key_line[SCN_KEY_TYPE] == 0)
+        return scn_fail(p, scn_end_col(p), "missing 'type=NAME' in the 'cluster' line");
+    p->cluster_line = p->line.number;
+    return true;
+}
+
+static bool scn_parse_seed(scn_parser *p, const scn_token *directive)
+{
+    if (p->seed_line != 0)
+        return scn_fail(p, directive->col, "'seed' is already given on line %u", p->seed_line);
+    scn_token tok;
+    if (!scn_next_token(&p->cur, &tok))
+        return scn_fail(p, scn_end_col(p), "expected a number after 'seed', e.g. 'seed 42'");
+    if (!scn_want_u64(p, &tok, "a seed", &p->scn->seed))
+        return false;
+    p->scn->has_seed = true;
+    p->seed_line = p->line.number;
+    return scn_expect_end(p, directive);
+}
+
+static bool scn_parse_run(scn_parser *p, const scn_token *directive)
+{
+    if (p->run_line != 0)
+        return scn_fail(p, directive->col, "'run' is already given on line %u", p->run_line);
+    scn_token tok;
+    if (!scn_next_token(&p->cur, &tok))
+        return scn_fail(p, scn_end_col(p), "expected a duration after 'run', e.g. 'run 10s'");
+    if (!scn_want_duration(p, &tok, &p->scn->run_ns))
+        return false;
+    if (p->scn->run_ns == 0)
+        return scn_fail(p, tok.col, "the run time must be more than 0");
+    p->run_line = p->line.number;
+    return scn_expect_end(p, directive);
+}
+
+static bool scn_parse_network(scn_parser *p, const scn_token *directive)
+{
+    return scn_parse_pairs(p, directive, scn_network_keys, SCN_COUNT(scn_network_keys),
+                           "network latency=1ms..5ms drop=1%");
+}
+
+static bool scn_parse_budget(scn_parser *p, const scn_token *directive)
+{
+    return scn_parse_pairs(p, directive, scn_budget_keys, SCN_COUNT(scn_budget_keys),
+                           "budget events=1000000");
+}
+
+/* `node KEY=VALUE ...`: free-form; the node type checks them later. */
+static bool scn_parse_node(scn_parser *p, const scn_token *directive)
+{
+    (void)directive;
+    pod_scenario *scn = p->scn;
+    if (scn_cursor_at_end(&p->cur))
+        return scn_fail(p, scn_end_col(p),
+                        "expected KEY=VALUE after 'node', e.g. 'node heartbeat=50ms'");
+    scn_token tok;
+    /* Each pass consumes one non-empty token: bounded by the line. */
+    while (scn_next_token(&p->cur, &tok)) {
+        scn_token key, value;
+        if (!scn_split_pair(p, &tok, &key, &value))
+            return false;
+        char name[POD_SCN_NAME_MAX + 1];
+        if (!scn_want_name(p, &key, &scn_param_rule, "", name))
+            return false;
+        for (uint32_t i = 0; i < scn->param_count; i++) {
+            if (strcmp(scn->params[i].key, name) == 0)
+                return scn_fail(p, key.col, "node parameter '%s' is already set on line %u",
+                                name, scn->params[i].line);
+        }
+        if (scn->param_count == POD_SCN_PARAMS_MAX)
+            return scn_fail(p, key.col, "too many node parameters; the limit is %u",
+                            POD_SCN_PARAMS_MAX);
+        if (value.len > POD_SCN_VALUE_MAX)
+            return scn_fail(p, value.col, "the value of '%s' is %zu bytes long; the limit is %u",
+                            name, value.len, POD_SCN_VALUE_MAX);
+        pod_scn_param *param = &scn->params[scn->param_count++];
+        memcpy(param->key, name, sizeof name);
+        memcpy(param->value, value.ptr, value.len);
+        param->value[value.len] = '\0';
+        param->line = p->line.number;
+        param->col = key.col;
+    }
+    return true;
+}
+
+/* ---- at TIME ACTION ---- */
+
+typedef enum scn_action_args {
+    SCN_ARGS_NONE,      /* heal */
+    SCN_ARGS_NODE,      /* crash n1 */
+    SCN_ARGS_BLOCK,     /* block n1 -> n2 */
+    SCN_ARGS_GROUPS,    /* partition n1,n2 | n3 */
+} scn_action_args;
+
+typedef struct scn_action_spec {
+    const char *name;
+    pod_action_kind kind;
+    scn_action_args args;
+} scn_action_spec;
+
+static const scn_action_spec scn_actions[] = {
+    {"crash", POD_ACT_CRASH, SCN_ARGS_NODE},
+    {"restart", POD_ACT_RESTART, SCN_ARGS_NODE},
+    {"pause", POD_ACT_PAUSE, SCN_ARGS_NODE},
+    {"resume", POD_ACT_RESUME, SCN_ARGS_NODE},
+    {"isolate", POD_ACT_ISOLATE, SCN_ARGS_NODE},
+    {"heal", POD_ACT_HEAL, SCN_ARGS_NONE},
+    {"block", POD_ACT_BLOCK, SCN_ARGS_BLOCK},
+    {"partition", POD_ACT_PARTITION, SCN_ARGS_GROUPS},
+};
+
+static bool scn_parse_node_arg(scn_parser *p, const scn_token *verb, pod_action *a)
+{
+    scn_token tok;
+    if (!scn_next_token(&p->cur, &tok))
+        return scn_fail(p, scn_end_col(p), "expected a node after '%.*s', e.g. '%.*s n1'",
+                        (int)verb->len, verb->ptr, (int)verb->len, verb->ptr);
+    return scn_want_node(p, &tok, &a->node);
+}
+
+static bool scn_parse_block(scn_parser *p, pod_action *a)
+{
+    char q[SCN_QUOTE_SIZE], q_from[SCN_QUOTE_SIZE];
+    scn_token from, to;
+    if (!scn_want_node_word(p, "block", &from, &a->node))
+        return false;
+    scn_skip_blanks(&p->cur);
+    if (p->cur.len - p->cur.pos < 2 || memcmp(p->cur.ptr + p->cur.pos, "->", 2) != 0) {
+        if (p->cur.pos == p->cur.len)
+            return scn_fail(p, scn_end_col(p), "expected '->' after %s, e.g. 'block n1 -> n2'",
+                            scn_q(q_from, &from));
+        scn_token found = scn_peek_token(&p->cur);
+        return scn_fail(p, found.col, "expected '->' after %s, found %s", scn_q(q_from, &from),
+                        scn_q(q, &found));
+    }
+    p->cur.pos += 2;
+    if (!scn_want_node_word(p, "->", &to, &a->peer))
+        return false;
+    if (a->peer == a->node)
+        return scn_fail(p, to.col, "a node cannot block messages to itself");
+    return true;
+}
+
+/* `partition n1,n2 | n3`: every node in exactly one of 2..GROUPS_MAX groups. */
+static bool scn_parse_groups(scn_parser *p, const scn_token *verb, pod_action *a)
+{
+    char q[SCN_QUOTE_SIZE], q_word[SCN_QUOTE_SIZE];
+    memset(a->group_of, SCN_NO_GROUP, sizeof a->group_of);
+    uint32_t group = 0;
+    const char *after = "partition";
+    scn_token word;
+    /* Each pass consumes a node name and then a separator or the rest of
+     * the line, so there are at most len/2 + 1 passes. */
+    for (size_t pass = 0; pass <= p->cur.len; pass++) {
+        uint16_t node = 0;
+        if (!scn_want_node_word(p, after, &word, &node))
+            return false;
+        if (a->group_of[node] != SCN_NO_GROUP)
+            return scn_fail(p, word.col, "node %s is already in group %u; each node belongs to one group",
+                            scn_q(q_word, &word), (unsigned)a->group_of[node] + 1);
+        a->group_of[node] = (uint8_t)group;
+        if (scn_cursor_at_end(&p->cur))
+            break;
+        char sep = p->cur.ptr[p->cur.pos];
+        if (sep != ',' && sep != '|') {
+            scn_token found = scn_peek_token(&p->cur);
+            return scn_fail(p, found.col,
+                            "expected ',', '|' or the end of the line after %s, found %s",
+                            scn_q(q_word, &word), scn_q(q, &found));
+        }
+        if (sep == '|') {
+            if (group + 1 == POD_SCN_GROUPS_MAX)
+                return scn_fail(p, scn_cursor_col(&p->cur),
+                                "too many groups; a partition has at most %u", POD_SCN_GROUPS_MAX);
+            group++;
+        }
+        after = sep == ',' ? "," : "|";
+        p->cur.pos++;
+    }
+    assert(scn_cursor_at_end(&p->cur));
+    a->group_count = (uint8_t)(group + 1);
+    if (a->group_count < 2)
+        return scn_fail(p, verb->col,
+                        "a partition needs at least 2 groups separated by '|', e.g. 'partition n1,n2 | n3'");
+    for (uint32_t node = 0; node < p->scn->node_count; node++) {
+        if (a->group_of[node] == SCN_NO_GROUP)
+            return scn_fail(p, scn_end_col(p),
+                            "the partition leaves out n%u; every node must be in exactly one group",
+                            (unsigned)node + 1);
+    }
+    return true;
+}
+
+static bool scn_parse_at(scn_parser *p, const scn_token *directive)
+{
+    pod_scenario *scn = p->scn;
+    scn_token time_tok, verb;
+    uint64_t at_ns = 0;
+    if (!scn_next_token(&p->cur, &time_tok))
+        return scn_fail(p, scn_end_col(p), "expected a time after 'at', e.g. 'at 2s crash n1'");
+    if (!scn_want_duration(p, &time_tok, &at_ns))
+        return false;
+    if (scn->action_count == POD_SCN_ACTIONS_MAX)
+        return scn_fail(p, directive->col, "too many actions; the limit is %u", POD_SCN_ACTIONS_MAX);
+    if (scn->action_count > 0) {
+        const pod_action *prev = &scn->actions[scn->action_count - 1];
+        if (at_ns < prev->at_ns) {
+            char now[SCN_DURATION_TEXT_SIZE], before[SCN_DURATION_TEXT_SIZE];
+            scn_format_duration(at_ns, now);
+            scn_format_duration(prev->at_ns, before);
+            return scn_fail(p, time_tok.col,
+                            "time %s is earlier than %s on line %u; 'at' lines must be in time order",
+                            now, before, prev->line);
+        }
+    }
+
+    const char *names[SCN_COUNT(scn_actions)];
+    for (size_t i = 0; i < SCN_COUNT(scn_actions); i++)
+        names[i] = scn_actions[i].name;
+    if (!scn_next_token(&p->cur, &verb)) {
+        char list[SCN_NAME_LIST_SIZE];
+        scn_join(list, names, SCN_COUNT(scn_actions));
+        return scn_fail(p, scn_end_col(p), "expected an action after the time; one of %s", list);
+    }
+    const scn_action_spec *spec = NULL;
+    for (size_t i = 0; i < SCN_COUNT(scn_actions) && spec == NULL; i++) {
+        if (scn_token_is(&verb, scn_actions[i].name))
+            spec = &scn_actions[i];
+    }
+    if (spec == NULL)
+        return scn_fail_unknown(p, &verb, "action", names, SCN_COUNT(scn_actions));
+
+    pod_action *a = &scn->actions[scn->action_count];
+    memset(a, 0, sizeof *a);
+    a->at_ns = at_ns;
+    a->kind = spec->kind;
+    a->line = p->line.number;
+    bool ok = true;
+    switch (spec->args) {
+    case SCN_ARGS_NONE:
+        break;
+    case SCN_ARGS_NODE:
+        ok = scn_parse_node_arg(p, &verb, a);
+        break;
+    case SCN_ARGS_BLOCK:
+        ok = scn_parse_block(p, a);
+        break;
+    case SCN_ARGS_GROUPS:
+        ok = scn_parse_groups(p, &verb, a);
+        break;
+    }
+    if (!ok || !scn_expect_end(p, directive))
+        return false;
+    p->at_time_col[scn->action_count] = (uint16_t)time_tok.col;
+    scn->action_count++;
+    return true;
+}
+
+/* ---- expect COUNTER OP INTEGER ---- */
+
+typedef struct scn_cmp_spec {
+    const char *text;
+    pod_cmp cmp;
+} scn_cmp_spec;
+
+/* "==" before "<=" and ">=" so that a lone "=" suggests "==". */
+static const scn_cmp_spec scn_cmps[] = {
+    {"==", POD_CMP_EQ}, {"!=", POD_CMP_NE}, {"<", POD_CMP_LT},
+    {"<=", POD_CMP_LE}, {">", POD_CMP_GT},  {">=", POD_CMP_GE},
+};
+
+static bool scn_has_cmp_char(const scn_token *tok)
+{
+    for (size_t i = 0; i < tok->len; i++) {
+        if (tok->ptr[i] != '\0' && strchr("<>=!", tok->ptr[i]) != NULL)
+            return true;
+    }
+    return false;
+}
+
+static bool scn_parse_expect(scn_parser *p, const scn_token *directive)
+{
+    pod_scenario *scn = p->scn;
+    if (scn->expect_count == POD_SCN_EXPECTS_MAX)
+        return scn_fail(p, directive->col, "too many 'expect' lines; the limit is %u",
+                        POD_SCN_EXPECTS_MAX);
+    pod_expect *e = &scn->expects[scn->expect_count];
+    memset(e, 0, sizeof *e);
+    scn_token counter, op, value;
+    if (!scn_next_token(&p->cur, &counter))
+        return scn_fail(p, scn_end_col(p),
+                        "expected a counter after 'expect', e.g. 'expect messages.delivered >= 1'");
+    const char *hint = scn_has_cmp_char(&counter) ? " (put spaces around the comparison)" : "";
+    if (!scn_want_name(p, &counter, &scn_counter_rule, hint, e->counter))
+        return false;
+    e->line = p->line.number;
+    e->col = counter.col;
+
+    const char *names[SCN_COUNT(scn_cmps)];
+    for (size_t i = 0; i < SCN_COUNT(scn_cmps); i++)
+        names[i] = scn_cmps[i].text;
+    if (!scn_next_token(&p->cur, &op)) {
+        char list[SCN_NAME_LIST_SIZE];
+        scn_join(list, names, SCN_COUNT(scn_cmps));
+        return scn_fail(p, scn_end_col(p), "expected a comparison after '%s'; one of %s",
+                        e->counter, list);
+    }
+    const scn_cmp_spec *spec = NULL;
+    for (size_t i = 0; i < SCN_COUNT(scn_cmps) && spec == NULL; i++) {
+        if (scn_token_is(&op, scn_cmps[i].text))
+            spec = &scn_cmps[i];
+    }
+    if (spec == NULL)
+        return scn_fail_unknown(p, &op, "comparison", names, SCN_COUNT(scn_cmps));
+    e->cmp = spec->cmp;
+
+    if (!scn_next_token(&p->cur, &value))
+        return scn_fail(p, scn_end_col(p), "expected a whole number after '%s'", spec->text);
+    if (!scn_want_u64(p, &value, "a counter value", &e->value))
+        return false;
+    if (!scn_expect_end(p, directive))
+        return false;
+    scn->expect_count++;
+    return true;
+}
+
+/* ---- lines and files ---- */
+
+typedef bool (*scn_directive_fn)(scn_parser *p, const scn_token *directive);
+
+typedef struct scn_directive {
+    const char *name;
+    scn_directive_fn parse;
+} scn_directive;
+
+static const scn_directive scn_directives[] = {
+    {"cluster", scn_parse_cluster}, {"seed", scn_parse_seed}, {"run", scn_parse_run},
+    {"network", scn_parse_network}, {"budget", scn_parse_budget}, {"node", scn_parse_node},
+    {"at", scn_parse_at},           {"expect", scn_parse_expect},
+};
+
+static bool scn_parse_line(scn_parser *p)
+{
+    const scn_line *line = &p->line;
+    const char *nul = memchr(line->ptr, '\0', line->raw_len);
+    if (nul != NULL)
+        return scn_fail(p, (uint32_t)(nul - line->ptr) + 1,
+                        "NUL byte in the file; a scenario is a text file");
+    if (line->raw_len > POD_SCN_LINE_MAX)
+        return scn_fail(p, POD_SCN_LINE_MAX + 1, "line is %zu bytes long; the limit is %u",
+                        line->raw_len, POD_SCN_LINE_MAX);
+    scn_cursor_init(&p->cur, line);
+    scn_token directive;
+    if (!scn_next_token(&p->cur, &directive))
+        return true; /* blank or comment */
+    for (size_t i = 0; i < SCN_COUNT(scn_directives); i++) {
+        if (scn_token_is(&directive, scn_directives[i].name))
+            return scn_directives[i].parse(p, &directive);
+    }
+    const char *names[SCN_COUNT(scn_directives)];
+    for (size_t i = 0; i < SCN_COUNT(scn_directives); i++)
+        names[i] = scn_directives[i].name;
+    return scn_fail_unknown(p, &directive, "directive", names, SCN_COUNT(scn_directives));
+}
+
+/* Checks that need the whole file: the cluster line, and actions within
+ * the run time (a `run` line may come after the actions). */
+static bool scn_check_complete(scn_parser *p)
+{
+    const pod_scenario *scn = p->scn;
+    if (p->cluster_line == 0)
+        return scn_fail_at(p->err, 1, 1,
+                           "missing 'cluster' line; every scenario needs one, e.g. 'cluster nodes=3 type=echo'");
+    for (uint32_t i = 0; i < scn->action_count; i++) {
+        const pod_action *a = &scn->actions[i];
+        if (a->at_ns <= scn->run_ns)
+            continue;
+        char at[SCN_DURATION_TEXT_SIZE], run[SCN_DURATION_TEXT_SIZE];
+        scn_format_duration(a->at_ns, at);
+        scn_format_duration(scn->run_ns, run);
+        if (p->run_line != 0)
+            return scn_fail_at(p->err, a->line, p->at_time_col[i],
+                               "time %s is after the end of the run (run %s on line %u)", at, run,
+                               p->run_line);
+        return scn_fail_at(p->err, a->line, p->at_time_col[i],
+                           "time %s is after the end of the run (%s by default; set it with 'run DURATION')",
+                           at, run);
+    }
+    return true;
+}
+
+/* Keeps the path for messages; a path too long for the field keeps its
+ * end, marked with "...", rather than being cut silently. */
+static void scn_copy_path(char *out, size_t out_size, const char *path)
+{
+    assert(out_size > 4);
+    size_t n = strlen(path);
+    if (n < out_size) {
+        memcpy(out, path, n + 1);
+        return;
+    }
+    size_t keep = out_size - 4;
+    memcpy(out, "...", 3);
+    memcpy(out + 3, path + n - keep, keep);
+    out[out_size - 1] = '\0';
+}
+
+static void scn_set_defaults(pod_scenario *scn, const char *path)
+{
+    memset(scn, 0, sizeof *scn);
+    scn_copy_path(scn->path, sizeof scn->path, path);
+    scn->run_ns = SCN_RUN_NS_DEFAULT;
+    scn->network.latency_min_ns = SCN_LATENCY_MIN_NS_DEFAULT;
+    scn->network.latency_max_ns = SCN_LATENCY_MAX_NS_DEFAULT;
+    scn->budget.events_max = SCN_EVENTS_MAX_DEFAULT;
+    scn->budget.pending_max = SCN_PENDING_MAX_DEFAULT;
+}
+
+bool pod_scenario_parse(pod_scenario *scn, const char *path, const char *text, size_t len,
+                        pod_scn_error *err)
+{
+    assert(scn != NULL && path != NULL && err != NULL);
+    assert(text != NULL || len == 0);
+    memset(err, 0, sizeof *err);
+    scn_set_defaults(scn, path);
+    if (len > POD_SCN_FILE_MAX)
+        return scn_fail_at(err, 0, 0, "the file is larger than the limit of %u bytes (it has %zu)",
+                           POD_SCN_FILE_MAX, len);
+
+    scn_parser p;
+    memset(&p, 0, sizeof p);
+    p.scn = scn;
+    p.err = err;
+    scn_reader reader;
+    scn_reader_init(&reader, text, len);
+    /* One pass per line: bounded by len. */
+    while (scn_reader_next(&reader, &p.line)) {
+        if (!scn_parse_line(&p))
+            return false;
+    }
+    return scn_check_complete(&p);
+}
+
+bool pod_scenario_load(pod_scenario *scn, const char *path, pod_scn_error *err)
+{
+    assert(scn != NULL && path != NULL && err != NULL);
+    memset(err, 0, sizeof *err);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return scn_fail_at(err, 0, 0, "cannot open the file: %s", strerror(errno));
+    /* One byte more than the limit tells "at the limit" from "over it". */
+    size_t cap = (size_t)POD_SCN_FILE_MAX + 1;
+    char *buf = malloc(cap);
+    if (buf == NULL) {
+        fclose(f);
+        return scn_fail_at(err, 0, 0, "out of memory reading the file");
+    }
+    size_t len = 0;
+    int read_errno = 0;
+    /* Each pass reads at least one byte or stops: bounded by cap. */
+    while (len < cap) {
+        errno = 0;
+        size_t n = fread(buf + len, 1, cap - len, f);
+        if (n == 0) {
+            read_errno = errno;
+            break;
+        }
+        len += n;
+    }
+    bool failed = ferror(f) != 0;
+    fclose(f);
+    bool ok;
+    if (failed)
+        ok = scn_fail_at(err, 0, 0, "cannot read the file: %s",
+                         read_errno != 0 ? strerror(read_errno) : "read error");
+    else if (len > POD_SCN_FILE_MAX)
+        ok = scn_fail_at(err, 0, 0, "the file is larger than the limit of %u bytes",
+                         POD_SCN_FILE_MAX);
+    else
+        ok = pod_scenario_parse(scn, path, buf, len, err);
+    free(buf);
+    return ok;
+}
+
+void pod_scn_error_format(const pod_scn_error *err, const char *path, char *out, size_t out_len)
+{
+    assert(err != NULL && path != NULL);
+    if (out == NULL || out_len == 0)
+        return;
+    if (err->line == 0)
+        snprintf(out, out_len, "%s: error: %s", path, err->message);
+    else
+        snprintf(out, out_len, "%s:%" PRIu32 ":%" PRIu32 ": error: %s", path, err->line, err->col,
+                 err->message);
+}

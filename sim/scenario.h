@@ -1,0 +1,128 @@
+/* scenario.h — a parsed scenario file: the cluster, the models, the
+ * workload, the timed schedule of faults and the expectations.
+ *
+ * The format is documented in docs/scenarios.md. Every limit below is
+ * enforced by the parser with a file:line:col message; nothing is silently
+ * truncated. */
+#ifndef PODSIM_SCENARIO_H
+#define PODSIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define POD_NODES_MAX 128u
+#define POD_SCN_ACTIONS_MAX 4096u
+#define POD_SCN_EXPECTS_MAX 64u
+#define POD_SCN_PARAMS_MAX 32u
+#define POD_SCN_NAME_MAX 63u       /* node type, counter and param names */
+#define POD_SCN_VALUE_MAX 255u     /* a node param's value */
+#define POD_SCN_LINE_MAX 4096u     /* bytes per line */
+#define POD_SCN_FILE_MAX (1u << 20) /* bytes per file */
+#define POD_SCN_GROUPS_MAX 16u     /* groups in one partition */
+
+typedef enum pod_action_kind {
+    POD_ACT_CRASH = 1,   /* at T crash n1: power loss, memory gone */
+    POD_ACT_RESTART,     /* at T restart n1: boot from disk */
+    POD_ACT_PAUSE,       /* at T pause n1: stops processing, time goes on */
+    POD_ACT_RESUME,      /* at T resume n1 */
+    POD_ACT_PARTITION,   /* at T partition n1,n2 | n3: groups cannot talk */
+    POD_ACT_ISOLATE,     /* at T isolate n1: n1 alone, the rest together */
+    POD_ACT_BLOCK,       /* at T block n1 -> n2: one-way, n1's messages to n2 lost */
+    POD_ACT_HEAL,        /* at T heal: every link works again */
+} pod_action_kind;
+
+typedef struct pod_action {
+    uint64_t at_ns;
+    pod_action_kind kind;
+    uint32_t line;          /* where it was written, for messages */
+    uint16_t node;          /* CRASH..RESUME, ISOLATE; BLOCK: the sender */
+    uint16_t peer;          /* BLOCK: the receiver */
+    /* PARTITION: group number of each node, 0..group_count-1. */
+    uint8_t group_of[POD_NODES_MAX];
+    uint8_t group_count;
+} pod_action;
+
+typedef enum pod_cmp {
+    POD_CMP_LT = 1,
+    POD_CMP_LE,
+    POD_CMP_EQ,
+    POD_CMP_NE,
+    POD_CMP_GE,
+    POD_CMP_GT,
+} pod_cmp;
+
+/* `expect COUNTER OP VALUE`: checked at the end of the run. The counter
+ * name is resolved by the world (sim counters, then the node type's), so
+ * line/col are kept to report an unknown one. */
+typedef struct pod_expect {
+    char counter[POD_SCN_NAME_MAX + 1];
+    pod_cmp cmp;
+    uint64_t value;
+    uint32_t line;
+    uint32_t col;
+} pod_expect;
+
+typedef struct pod_scn_param {
+    char key[POD_SCN_NAME_MAX + 1];
+    char value[POD_SCN_VALUE_MAX + 1];
+    uint32_t line;
+    uint32_t col;
+} pod_scn_param;
+
+typedef struct pod_network_model {
+    uint64_t latency_min_ns;  /* one-way delivery latency, uniform in */
+    uint64_t latency_max_ns;  /* [min, max]; reordering comes from jitter */
+    uint32_t drop_ppm;        /* probability a message is lost */
+    uint32_t dup_ppm;         /* probability a message is delivered twice */
+} pod_network_model;
+
+typedef struct pod_budget {
+    uint64_t events_max;      /* events dispatched before the run is stopped */
+    uint64_t pending_max;     /* events pending at once */
+} pod_budget;
+
+typedef struct pod_scenario {
+    char path[256];           /* for messages */
+    char node_type[POD_SCN_NAME_MAX + 1];
+    uint32_t node_type_line, node_type_col;
+    uint16_t node_count;
+    bool has_seed;
+    uint64_t seed;            /* `seed N`: the default when --seed is absent */
+    uint64_t run_ns;          /* `run 10s`: simulated time to run */
+    pod_network_model network;
+    pod_budget budget;
+    pod_scn_param params[POD_SCN_PARAMS_MAX];
+    uint32_t param_count;
+    pod_action actions[POD_SCN_ACTIONS_MAX]; /* sorted by at_ns, stable */
+    uint32_t action_count;
+    pod_expect expects[POD_SCN_EXPECTS_MAX];
+    uint32_t expect_count;
+} pod_scenario;
+
+/* Where parsing failed and what was expected. */
+typedef struct pod_scn_error {
+    uint32_t line;            /* 1-based; 0 when the file could not be read */
+    uint32_t col;             /* 1-based */
+    char message[256];
+} pod_scn_error;
+
+/* Fills *scn with defaults, then parses `text` (len bytes, need not be
+ * NUL-terminated). `path` is only used in messages. Returns true on
+ * success; on failure fills *err and leaves *scn unspecified. Never reads
+ * outside text[0..len). Allocates nothing. */
+bool pod_scenario_parse(pod_scenario *scn, const char *path, const char *text, size_t len,
+                        pod_scn_error *err);
+
+/* Reads and parses a file. A missing or unreadable file is an error with
+ * line 0. */
+bool pod_scenario_load(pod_scenario *scn, const char *path, pod_scn_error *err);
+
+/* Formats "path:line:col: error: message" (or "path: error: message"). */
+void pod_scn_error_format(const pod_scn_error *err, const char *path, char *out, size_t out_len);
+
+/* Parses a duration such as "10s", "250ms", "1.5s", "20us", "7ns", "2m".
+ * Used by the CLI too. Returns false on junk or overflow. */
+bool pod_parse_duration(const char *text, size_t len, uint64_t *ns_out);
+
+#endif

@@ -1,0 +1,475 @@
+/* world.c — the run loop: boots the nodes, dispatches events in (time,
+ * sequence) order, applies the scenario's faults, runs the checkers, keeps
+ * the budgets, and ends with the expectations. */
+#include "sim/world_internal.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const pod_world_counter_names[POD_CTR_COUNT] = {
+    [POD_CTR_EVENTS] = "events",
+    [POD_CTR_MSG_SENT] = "messages.sent",
+    [POD_CTR_MSG_DELIVERED] = "messages.delivered",
+    [POD_CTR_MSG_DROPPED] = "messages.dropped",
+    [POD_CTR_MSG_DUPLICATED] = "messages.duplicated",
+    [POD_CTR_TIMERS_FIRED] = "timers.fired",
+    [POD_CTR_CRASHES] = "crashes",
+    [POD_CTR_RESTARTS] = "restarts",
+    [POD_CTR_PAUSES] = "pauses",
+};
+
+const char *pod_verdict_name(pod_verdict verdict) {
+    switch (verdict) {
+    case POD_VERDICT_PASS: return "pass";
+    case POD_VERDICT_VIOLATION: return "violation";
+    case POD_VERDICT_BUDGET: return "budget";
+    case POD_VERDICT_ERROR: return "error";
+    }
+    return "?";
+}
+
+void pod_world_trace(pod_world *world, pod_trace_kind kind, uint16_t node, uint16_t peer,
+                     uint64_t a, uint64_t b, const char *text) {
+    pod_trace_rec rec = {.time_ns = world->sched.now_ns, .kind = kind, .node = node,
+                         .peer = peer, .a = a, .b = b, .text = text};
+    pod_trace_emit(&world->trace, &rec);
+}
+
+void pod_check_fail(pod_world *world, const char *checker, const char *fmt, ...) {
+    if (world->violated) return;
+    world->violated = true;
+    snprintf(world->violation_check, sizeof world->violation_check, "%s", checker);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(world->violation_message, sizeof world->violation_message, fmt, ap);
+    va_end(ap);
+    char text[sizeof world->violation_check + sizeof world->violation_message + 2];
+    snprintf(text, sizeof text, "%s: %s", world->violation_check, world->violation_message);
+    pod_world_trace(world, POD_TR_VIOLATION, POD_TRACE_NODE_WORLD, 0, 0, 0, text);
+}
+
+uint64_t pod_check_now(const pod_world *world) { return world->sched.now_ns; }
+
+/* Stops the run because a budget ran out: a runaway node, a livelock, or a
+ * budget too small for the scenario. Never silent. */
+static void budget_exhausted(pod_world *world, const char *text) {
+    if (world->violated) return;
+    world->violated = true;
+    snprintf(world->violation_check, sizeof world->violation_check, "budget");
+    snprintf(world->violation_message, sizeof world->violation_message, "%s", text);
+    pod_world_trace(world, POD_TR_BUDGET, POD_TRACE_NODE_WORLD, 0, world->counters[POD_CTR_EVENTS],
+                    world->sched.pending, text);
+}
+
+bool pod_world_schedule(pod_world *world, pod_event *event, pod_event_id *id_out) {
+    pod_sched_result r = pod_sched_add(&world->sched, event, id_out);
+    if (r == POD_SCHED_OK) return true;
+    char text[160];
+    snprintf(text, sizeof text, "pending events budget exhausted (%" PRIu32 " pending); %s",
+             world->sched.pending,
+             r == POD_SCHED_FULL ? "raise 'budget pending=' or look for a runaway" : "out of memory");
+    budget_exhausted(world, text);
+    return false;
+}
+
+/* --- node life cycle --------------------------------------------------- */
+
+static void node_counters_add(const pod_world *world, const pod_world_node *n, uint64_t *sum) {
+    if (!n->mem || !world->type->view) return;
+    pod_node_view view;
+    memset(&view, 0, sizeof view);
+    world->type->view(n->mem, &view);
+    for (uint32_t i = 0; i < POD_NODE_COUNTERS_MAX; i++) sum[i] += view.counters[i];
+}
+
+static void node_boot(pod_world *world, uint16_t id) {
+    pod_world_node *n = &world->nodes[id];
+    assert(!n->up);
+    n->up = true;
+    n->paused = false;
+    pod_world_trace(world, POD_TR_NODE_START, id, 0, n->incarnation, 0, NULL);
+    const pod_scenario *scn = world->scn;
+    pod_node_param params[POD_SCN_PARAMS_MAX];
+    for (uint32_t i = 0; i < scn->param_count; i++) {
+        params[i] = (pod_node_param){.key = scn->params[i].key, .value = scn->params[i].value};
+    }
+    n->mem = world->type->start(&n->env, params, (int)scn->param_count);
+    if (!n->mem) {
+        /* A node that cannot start (say, it found its log corrupt) stays
+         * down; that is the node's verdict on its disk, not a sim error. */
+        n->up = false;
+        pod_world_trace(world, POD_TR_NOTE, id, 0, 0, 0, "node refused to start");
+    }
+}
+
+static void node_crash(pod_world *world, uint16_t id) {
+    pod_world_node *n = &world->nodes[id];
+    if (!n->up) return;
+    node_counters_add(world, n, world->retired_node_counters);
+    world->type->stop(n->mem);
+    n->mem = NULL;
+    n->up = false;
+    n->paused = false;
+    for (uint32_t i = 0; i < n->held_count; i++) {
+        /* Messages waiting in a crashed node's buffers are gone with it. */
+        if (n->held[i].kind == POD_EV_DELIVER) pod_msgpool_release(&world->msgs, (uint32_t)n->held[i].a);
+    }
+    n->held_count = 0;
+    n->incarnation++; /* its pending timers and disk completions are void */
+    world->counters[POD_CTR_CRASHES]++;
+    pod_world_trace(world, POD_TR_NODE_CRASH, id, 0, 0, 0, NULL);
+    for (uint32_t i = 0; i < world->checker_count; i++) {
+        if (world->checkers[i]->on_crash) {
+            world->checkers[i]->on_crash(world->checker_state[i], world, id);
+        }
+    }
+}
+
+void pod_world_hold(pod_world *world, uint16_t node, const pod_event *event) {
+    pod_world_node *n = &world->nodes[node];
+    if (n->held_count == n->held_capacity) {
+        uint32_t want = n->held_capacity ? n->held_capacity * 2 : 64;
+        if (want > world->sched.pending_max) want = world->sched.pending_max;
+        pod_event *grown = want > n->held_capacity ? realloc(n->held, want * sizeof *grown) : NULL;
+        if (!grown) {
+            budget_exhausted(world, "held events budget exhausted: a paused node got more events "
+                                    "than 'budget pending=' allows");
+            return;
+        }
+        n->held = grown;
+        n->held_capacity = want;
+    }
+    n->held[n->held_count++] = *event;
+}
+
+static void node_resume(pod_world *world, uint16_t id) {
+    pod_world_node *n = &world->nodes[id];
+    if (!n->up || !n->paused) return;
+    n->paused = false;
+    pod_world_trace(world, POD_TR_NODE_RESUME, id, 0, n->held_count, 0, NULL);
+    /* Replay what arrived during the pause, in arrival order, now. */
+    for (uint32_t i = 0; i < n->held_count; i++) {
+        pod_event e = n->held[i];
+        e.time_ns = world->sched.now_ns;
+        if (!pod_world_schedule(world, &e, NULL)) break;
+    }
+    n->held_count = 0;
+}
+
+/* --- the scenario's actions ----------------------------------------------- */
+
+static void run_action(pod_world *world, const pod_action *act) {
+    switch (act->kind) {
+    case POD_ACT_CRASH:
+        node_crash(world, act->node);
+        break;
+    case POD_ACT_RESTART:
+        if (world->nodes[act->node].up) {
+            pod_world_trace(world, POD_TR_NOTE, act->node, 0, 0, 0, "restart: already up");
+            break;
+        }
+        world->counters[POD_CTR_RESTARTS]++;
+        node_boot(world, act->node);
+        break;
+    case POD_ACT_PAUSE:
+        if (world->nodes[act->node].up && !world->nodes[act->node].paused) {
+            world->nodes[act->node].paused = true;
+            world->counters[POD_CTR_PAUSES]++;
+            pod_world_trace(world, POD_TR_NODE_PAUSE, act->node, 0, 0, 0, NULL);
+        }
+        break;
+    case POD_ACT_RESUME:
+        node_resume(world, act->node);
+        break;
+    case POD_ACT_PARTITION:
+        pod_net_partition(world, act->group_of, act->group_count);
+        break;
+    case POD_ACT_ISOLATE:
+        pod_net_isolate(world, act->node);
+        break;
+    case POD_ACT_BLOCK:
+        pod_net_block(world, act->node, act->peer);
+        break;
+    case POD_ACT_HEAL:
+        pod_net_heal(world);
+        break;
+    }
+}
+
+/* --- dispatch ------------------------------------------------------------ */
+
+static bool event_is_stale(const pod_world *world, const pod_event *event) {
+    const pod_world_node *n = &world->nodes[event->node];
+    switch ((pod_event_kind)event->kind) {
+    case POD_EV_TIMER:
+        return !n->up || (uint32_t)event->b != n->incarnation;
+    case POD_EV_DISK_DONE:
+        return !n->up || event->c >> 16 != (n->incarnation & 0xffffu);
+    default:
+        return false;
+    }
+}
+
+static void dispatch(pod_world *world, const pod_event *event, pod_event_id id) {
+    switch ((pod_event_kind)event->kind) {
+    case POD_EV_NODE_BOOT:
+        node_boot(world, event->node);
+        return;
+    case POD_EV_ACTION:
+        run_action(world, &world->scn->actions[event->a]);
+        return;
+    case POD_EV_DELIVER:
+        pod_net_deliver(world, event);
+        return;
+    case POD_EV_TIMER: {
+        if (event_is_stale(world, event)) return;
+        pod_world_node *n = &world->nodes[event->node];
+        if (n->paused) {
+            pod_world_hold(world, event->node, event);
+            return;
+        }
+        world->counters[POD_CTR_TIMERS_FIRED]++;
+        pod_world_trace(world, POD_TR_TIMER_FIRE, event->node, 0, id, event->a, NULL);
+        world->type->on_timer(n->mem, id, event->a);
+        return;
+    }
+    case POD_EV_DISK_DONE: {
+        if (event_is_stale(world, event)) return;
+        pod_world_node *n = &world->nodes[event->node];
+        if (n->paused) {
+            pod_world_hold(world, event->node, event);
+            return;
+        }
+        pod_disk_done done = {.op = (pod_disk_op)(event->a >> 32),
+                              .status = (pod_status)(uint32_t)event->a,
+                              .fd = (pod_fd)(int16_t)(event->c & 0xffffu),
+                              .cookie = event->b};
+        pod_world_trace(world, POD_TR_DISK_DONE, event->node, 0, done.op, done.status, NULL);
+        if (world->type->on_disk) world->type->on_disk(n->mem, &done);
+        return;
+    }
+    }
+    assert(!"unknown event kind");
+}
+
+/* --- setup and teardown -------------------------------------------------- */
+
+static bool counter_known(const pod_scenario *scn, const pod_node_type *type, const char *name) {
+    for (uint32_t i = 0; i < POD_CTR_COUNT; i++) {
+        if (strcmp(name, pod_world_counter_names[i]) == 0) return true;
+    }
+    size_t tlen = strlen(type->name);
+    if (strncmp(name, type->name, tlen) != 0 || name[tlen] != '.') return false;
+    (void)scn;
+    for (uint32_t i = 0; type->counter_names && type->counter_names[i]; i++) {
+        if (strcmp(name + tlen + 1, type->counter_names[i]) == 0) return true;
+    }
+    return false;
+}
+
+bool pod_world_validate(const pod_scenario *scn, const pod_node_type *type, pod_scn_error *err) {
+    memset(err, 0, sizeof *err);
+    if (type->check_params) {
+        pod_node_param params[POD_SCN_PARAMS_MAX];
+        for (uint32_t i = 0; i < scn->param_count; i++) {
+            params[i] = (pod_node_param){.key = scn->params[i].key, .value = scn->params[i].value};
+        }
+        char why[200] = "";
+        int bad = type->check_params(params, (int)scn->param_count, why, sizeof why);
+        if (bad >= 0) {
+            assert((uint32_t)bad < scn->param_count);
+            err->line = scn->params[bad].line;
+            err->col = scn->params[bad].col;
+            snprintf(err->message, sizeof err->message, "node type '%s': %s", type->name, why);
+            return false;
+        }
+    }
+    for (uint32_t i = 0; i < scn->expect_count; i++) {
+        const pod_expect *e = &scn->expects[i];
+        if (counter_known(scn, type, e->counter)) continue;
+        err->line = e->line;
+        err->col = e->col;
+        int n = snprintf(err->message, sizeof err->message,
+                         "unknown counter '%s'; expected one of the world's (", e->counter);
+        for (uint32_t k = 0; k < POD_CTR_COUNT && n > 0 && (size_t)n < sizeof err->message; k++) {
+            n += snprintf(err->message + n, sizeof err->message - (size_t)n, "%s%s",
+                          k ? ", " : "", pod_world_counter_names[k]);
+        }
+        if (n > 0 && (size_t)n < sizeof err->message) {
+            snprintf(err->message + n, sizeof err->message - (size_t)n,
+                     ") or the node type's, named '%s.<counter>'", type->name);
+        }
+        return false;
+    }
+    return true;
+}
+
+uint64_t pod_world_counter_value(const pod_world *world, const char *name) {
+    for (uint32_t i = 0; i < POD_CTR_COUNT; i++) {
+        if (strcmp(name, pod_world_counter_names[i]) == 0) return world->counters[i];
+    }
+    const pod_node_type *type = world->type;
+    size_t tlen = strlen(type->name);
+    uint64_t sum[POD_NODE_COUNTERS_MAX];
+    memcpy(sum, world->retired_node_counters, sizeof sum);
+    for (uint16_t id = 0; id < world->node_count; id++) node_counters_add(world, &world->nodes[id], sum);
+    for (uint32_t i = 0; type->counter_names && type->counter_names[i] && i < POD_NODE_COUNTERS_MAX; i++) {
+        if (strcmp(name + tlen + 1, type->counter_names[i]) == 0) return sum[i];
+    }
+    assert(!"counter not validated");
+    return 0;
+}
+
+static bool compare(uint64_t found, pod_cmp cmp, uint64_t want) {
+    switch (cmp) {
+    case POD_CMP_LT: return found < want;
+    case POD_CMP_LE: return found <= want;
+    case POD_CMP_EQ: return found == want;
+    case POD_CMP_NE: return found != want;
+    case POD_CMP_GE: return found >= want;
+    case POD_CMP_GT: return found > want;
+    }
+    return false;
+}
+
+static const char *cmp_text(pod_cmp cmp) {
+    static const char *const text[] = {[POD_CMP_LT] = "<", [POD_CMP_LE] = "<=", [POD_CMP_EQ] = "==",
+                                       [POD_CMP_NE] = "!=", [POD_CMP_GE] = ">=", [POD_CMP_GT] = ">"};
+    return text[cmp];
+}
+
+static void check_expectations(pod_world *world) {
+    const pod_scenario *scn = world->scn;
+    for (uint32_t i = 0; i < scn->expect_count && !world->violated; i++) {
+        const pod_expect *e = &scn->expects[i];
+        uint64_t found = pod_world_counter_value(world, e->counter);
+        if (compare(found, e->cmp, e->value)) continue;
+        char check[64];
+        snprintf(check, sizeof check, "expect (line %" PRIu32 ")", e->line);
+        pod_check_fail(world, check, "expected %s %s %" PRIu64 ", found %" PRIu64, e->counter,
+                       cmp_text(e->cmp), e->value, found);
+    }
+}
+
+static bool world_init(pod_world *world, const pod_scenario *scn, const pod_run_options *opt) {
+    world->scn = scn;
+    world->type = opt->node_type;
+    world->seed = opt->seed;
+    world->node_count = scn->node_count;
+    world->events_max = opt->events_max ? opt->events_max : scn->budget.events_max;
+    uint32_t pending_max = (uint32_t)scn->budget.pending_max;
+    if (pod_sched_init(&world->sched, pending_max) != POD_SCHED_OK) return false;
+    if (!pod_trace_init(&world->trace, opt->trace_format, opt->trace_out)) return false;
+    pod_msgpool_init(&world->msgs, pending_max);
+    pod_rng_seed_stream(&world->net_rng, opt->seed, POD_STREAM_NETWORK);
+    pod_rng_seed_stream(&world->fault_rng, opt->seed, POD_STREAM_FAULTS);
+    for (uint16_t id = 0; id < world->node_count; id++) {
+        pod_world_node *n = &world->nodes[id];
+        n->env = (pod_env){.ops = &pod_world_env_ops, .ctx = world, .self = id,
+                           .cluster_size = world->node_count};
+        pod_rng_seed_stream(&n->rng, opt->seed, POD_STREAM_NODE_BASE + id);
+    }
+    for (uint32_t i = 0; pod_checkers[i]; i++) {
+        const pod_checker *c = pod_checkers[i];
+        if (c->node_type && strcmp(c->node_type, world->type->name) != 0) continue;
+        assert(world->checker_count < sizeof world->checkers / sizeof world->checkers[0]);
+        world->checkers[world->checker_count] = c;
+        world->checker_state[world->checker_count] = c->create ? c->create(scn) : NULL;
+        world->checker_count++;
+    }
+    return true;
+}
+
+static void world_free(pod_world *world) {
+    for (uint16_t id = 0; id < world->node_count; id++) {
+        pod_world_node *n = &world->nodes[id];
+        if (n->mem) world->type->stop(n->mem);
+        free(n->held);
+    }
+    for (uint32_t i = 0; i < world->checker_count; i++) {
+        if (world->checkers[i]->destroy) world->checkers[i]->destroy(world->checker_state[i]);
+    }
+    /* Messages still in flight are owned by their events; the pool frees all. */
+    pod_msgpool_free(&world->msgs);
+    pod_sched_free(&world->sched);
+    pod_trace_free(&world->trace);
+}
+
+static void schedule_start(pod_world *world) {
+    pod_world_trace(world, POD_TR_RUN_START, POD_TRACE_NODE_WORLD, 0, world->seed,
+                    world->node_count, NULL);
+    for (uint16_t id = 0; id < world->node_count; id++) {
+        pod_event e = {.time_ns = 0, .kind = POD_EV_NODE_BOOT, .node = id};
+        pod_world_schedule(world, &e, NULL);
+    }
+    for (uint32_t i = 0; i < world->scn->action_count; i++) {
+        pod_event e = {.time_ns = world->scn->actions[i].at_ns, .kind = POD_EV_ACTION, .a = i};
+        pod_world_schedule(world, &e, NULL);
+    }
+}
+
+static void run_loop(pod_world *world) {
+    uint64_t const end_ns = world->scn->run_ns;
+    pod_event event;
+    pod_event_id id;
+    while (!world->violated && world->sched.pending > 0) {
+        if (pod_sched_peek_time(&world->sched) > end_ns) break;
+        if (world->counters[POD_CTR_EVENTS] >= world->events_max) {
+            char text[160];
+            snprintf(text, sizeof text,
+                     "events budget exhausted: %" PRIu64 " events before the end of the run; "
+                     "raise 'budget events=' or look for a livelock",
+                     world->counters[POD_CTR_EVENTS]);
+            budget_exhausted(world, text);
+            break;
+        }
+        pod_sched_pop(&world->sched, &event, &id);
+        world->counters[POD_CTR_EVENTS]++;
+        dispatch(world, &event, id);
+    }
+    /* The run covers the whole simulated span even if the queue ran dry. */
+    if (!world->violated && world->sched.now_ns < end_ns) world->sched.now_ns = end_ns;
+}
+
+pod_verdict pod_world_run(const pod_scenario *scn, const pod_run_options *opt,
+                          pod_run_result *result) {
+    assert(scn->node_count >= 1 && scn->node_count <= POD_NODES_MAX);
+    assert(opt->node_type != NULL);
+    memset(result, 0, sizeof *result);
+    result->seed = opt->seed;
+    pod_world *world = calloc(1, sizeof *world);
+    if (!world || !world_init(world, scn, opt)) {
+        if (world) world_free(world);
+        free(world);
+        result->verdict = POD_VERDICT_ERROR;
+        snprintf(result->message, sizeof result->message, "out of memory setting up the run");
+        return result->verdict;
+    }
+    schedule_start(world);
+    run_loop(world);
+    for (uint32_t i = 0; i < world->checker_count && !world->violated; i++) {
+        if (world->checkers[i]->at_end) world->checkers[i]->at_end(world->checker_state[i], world);
+    }
+    check_expectations(world);
+    pod_world_trace(world, POD_TR_RUN_END, POD_TRACE_NODE_WORLD, 0,
+                    world->counters[POD_CTR_EVENTS], 0, NULL);
+
+    result->events = world->counters[POD_CTR_EVENTS];
+    result->sim_ns = world->sched.now_ns;
+    result->trace_records = world->trace.records;
+    result->trace_hash = pod_trace_hash(&world->trace);
+    if (world->violated) {
+        bool budget = strcmp(world->violation_check, "budget") == 0;
+        result->verdict = budget ? POD_VERDICT_BUDGET : POD_VERDICT_VIOLATION;
+        snprintf(result->check, sizeof result->check, "%s", world->violation_check);
+        snprintf(result->message, sizeof result->message, "%s", world->violation_message);
+    } else {
+        result->verdict = POD_VERDICT_PASS;
+    }
+    world_free(world);
+    free(world);
+    return result->verdict;
+}

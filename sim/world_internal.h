@@ -1,0 +1,101 @@
+/* world_internal.h — the world's state, shared by the files that make up
+ * the world (world.c: the run loop and faults; world_env.c: pod_env.h for
+ * the nodes; world_net.c: the network). Not for nodes or checkers. */
+#ifndef PODSIM_WORLD_INTERNAL_H
+#define PODSIM_WORLD_INTERNAL_H
+
+#include "sim/check.h"
+#include "sim/msgpool.h"
+#include "sim/rng.h"
+#include "sim/sched.h"
+#include "sim/world.h"
+
+/* What an event in the queue is for. */
+typedef enum pod_event_kind {
+    POD_EV_NODE_BOOT = 1, /* node: start it (time 0, and after restart) */
+    POD_EV_TIMER,         /* node, a=cookie, b=incarnation */
+    POD_EV_DELIVER,       /* node=to, c=from, a=message handle */
+    POD_EV_DISK_DONE,     /* node, a=op|status, b=cookie, c=fd, plus incarnation */
+    POD_EV_ACTION,        /* a=index of the scenario action */
+} pod_event_kind;
+
+typedef struct pod_world_node {
+    pod_env env;          /* env.self is this node's id */
+    void *mem;            /* the node type's state; NULL while down */
+    pod_rng rng;          /* the node's private stream */
+    uint32_t incarnation; /* bumped at every crash: stale events are ignored */
+    bool up;
+    bool paused;
+    /* Events that arrived while paused, replayed in order on resume. */
+    pod_event *held;
+    uint32_t held_count;
+    uint32_t held_capacity;
+} pod_world_node;
+
+/* Counters the world keeps; `expect` may name any of them. */
+typedef enum pod_world_counter {
+    POD_CTR_EVENTS,
+    POD_CTR_MSG_SENT,
+    POD_CTR_MSG_DELIVERED,
+    POD_CTR_MSG_DROPPED,
+    POD_CTR_MSG_DUPLICATED,
+    POD_CTR_TIMERS_FIRED,
+    POD_CTR_CRASHES,
+    POD_CTR_RESTARTS,
+    POD_CTR_PAUSES,
+    POD_CTR_COUNT
+} pod_world_counter;
+
+extern const char *const pod_world_counter_names[POD_CTR_COUNT];
+
+#define POD_NODE_COUNTERS_MAX 8u
+
+struct pod_world {
+    const pod_scenario *scn;
+    const pod_node_type *type;
+    pod_sched sched;
+    pod_trace trace;
+    pod_msgpool msgs;
+    pod_rng net_rng;
+    pod_rng fault_rng;
+    uint64_t seed;
+    uint64_t events_max;
+    uint16_t node_count;
+    pod_world_node nodes[POD_NODES_MAX];
+    /* blocked[from][to]: messages from `from` to `to` are lost. */
+    bool blocked[POD_NODES_MAX][POD_NODES_MAX];
+    uint64_t counters[POD_CTR_COUNT];
+    /* Node counters of crashed incarnations, so totals survive crashes. */
+    uint64_t retired_node_counters[POD_NODE_COUNTERS_MAX];
+    /* The checkers that apply to this node type, and their state. */
+    const pod_checker *checkers[16];
+    void *checker_state[16];
+    uint32_t checker_count;
+    /* The first violation stops the run. */
+    bool violated;
+    char violation_check[64];
+    char violation_message[512];
+};
+
+/* world_env.c */
+extern const pod_env_ops pod_world_env_ops;
+
+/* world_net.c */
+void pod_net_send(pod_world *world, pod_addr from, pod_addr to, const void *bytes, uint32_t len);
+void pod_net_deliver(pod_world *world, const pod_event *event);
+void pod_net_heal(pod_world *world);
+void pod_net_partition(pod_world *world, const uint8_t *group_of, uint8_t group_count);
+void pod_net_isolate(pod_world *world, uint16_t node);
+void pod_net_block(pod_world *world, uint16_t from, uint16_t to);
+
+/* world.c */
+void pod_world_trace(pod_world *world, pod_trace_kind kind, uint16_t node, uint16_t peer,
+                     uint64_t a, uint64_t b, const char *text);
+/* Keeps an event for a paused node until it resumes. */
+void pod_world_hold(pod_world *world, uint16_t node, const pod_event *event);
+/* The value of a counter `expect` may name (validated beforehand). */
+uint64_t pod_world_counter_value(const pod_world *world, const char *name);
+/* Schedules an event for a node; a full queue is a budget violation. */
+bool pod_world_schedule(pod_world *world, pod_event *event, pod_event_id *id_out);
+
+#endif

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: exit codes, messages, determinism.
+# usage: cli_run.sh PODSIM SOURCE_DIR
+set -uo pipefail
+podsim=${1:?podsim binary}
+src=${2:?source dir}
+cd "$src"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+pass=0
+
+check() { # check NAME CONDITION-RESULT(0/1) DETAIL
+  if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1: $3"; failures=$((failures + 1)); fi
+}
+
+run() { # run EXPECTED_RC ARGS... ; output in $tmp/out, $tmp/err
+  local want=$1; shift
+  "$podsim" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  [ "$rc" -eq "$want" ]; check "podsim $* exits $want" $? "got $rc; stderr: $(head -c 400 "$tmp/err")"
+}
+
+hash_of() { grep -o 'trace_hash=[0-9a-f]\{16\}' "$tmp/out" | tail -n 1; }
+
+# --- help, version, usage errors: exit 0 / 2
+run 0 --help;            grep -q 'usage: podsim run FILE' "$tmp/out"; check "help text" $? "$(cat "$tmp/out")"
+run 0 --version;         grep -q '^podsim [0-9]' "$tmp/out"; check "version" $? "$(cat "$tmp/out")"
+run 2;                   grep -q 'usage:' "$tmp/err"; check "no args prints usage" $? ""
+run 2 frobnicate;        grep -q "unknown command 'frobnicate'" "$tmp/err"; check "unknown command" $? "$(cat "$tmp/err")"
+run 2 run;               grep -q 'expected a scenario file' "$tmp/err"; check "run without file" $? "$(cat "$tmp/err")"
+run 2 run scenarios/quickstart.scn --sed 3; grep -q "unknown option '--sed'" "$tmp/err"; check "unknown option" $? "$(cat "$tmp/err")"
+run 2 run scenarios/quickstart.scn --seed -3; grep -q -- "--seed: expected an unsigned 64-bit integer, found '-3'" "$tmp/err"; check "bad seed" $? "$(cat "$tmp/err")"
+run 2 run scenarios/quickstart.scn --seed 18446744073709551616; check "seed overflow rejected" 0 ""
+run 2 run scenarios/quickstart.scn --trace-format=xml; grep -q 'expected text or jsonl' "$tmp/err"; check "bad trace format" $? "$(cat "$tmp/err")"
+run 2 run "$tmp/missing.scn"; grep -q "missing.scn: error:" "$tmp/err"; check "missing file" $? "$(cat "$tmp/err")"
+
+# --- a typo in a scenario: file:line:col and exit 2
+printf 'cluster nodes=3 type=echo\nrun 1s\nat 1s crsh n1\n' >"$tmp/typo.scn"
+run 2 run "$tmp/typo.scn"; grep -q "typo.scn:3:7: error:" "$tmp/err"; check "typo names file:line:col" $? "$(cat "$tmp/err")"
+printf 'cluster nodes=3 type=ehco\n' >"$tmp/type.scn"
+run 2 run "$tmp/type.scn"; grep -q "type.scn:1:22: error: unknown node type 'ehco'" "$tmp/err"; check "unknown node type" $? "$(cat "$tmp/err")"
+printf 'cluster nodes=3 type=echo\nexpect echo.pong > 1\n' >"$tmp/ctr.scn"
+run 2 run "$tmp/ctr.scn"; grep -q "ctr.scn:2:8: error: unknown counter 'echo.pong'" "$tmp/err"; check "unknown counter" $? "$(cat "$tmp/err")"
+
+# --- a pass prints one summary line with seed, events, sim time, hash
+run 0 run scenarios/quickstart.scn --seed 7
+tail -n 1 "$tmp/out" | grep -Eq '^podsim: pass .*seed=7 events=[0-9]+ sim_time=10\.000000000s trace_hash=[0-9a-f]{16}$'
+check "summary line" $? "$(tail -n 1 "$tmp/out")"
+h7=$(hash_of)
+run 0 run scenarios/quickstart.scn --seed 7; [ "$(hash_of)" = "$h7" ]; check "same seed, same hash" $? "$h7 vs $(hash_of)"
+run 0 run scenarios/quickstart.scn --seed 8; [ "$(hash_of)" != "$h7" ]; check "other seed, other hash" $? "$h7"
+run 0 run scenarios/quickstart.scn --seed 7 --trace; [ "$(hash_of)" = "$h7" ]; check "--trace keeps the hash" $? ""
+[ "$(wc -l <"$tmp/out")" -gt 100 ]; check "--trace prints events" $? "$(wc -l <"$tmp/out") lines"
+grep -q ' n1     node-crash' "$tmp/out"; check "trace shows the crash" $? ""
+run 0 run scenarios/quickstart.scn --seed 7 --trace-format=jsonl; [ "$(hash_of)" = "$h7" ]; check "jsonl keeps the hash" $? ""
+bad=$(grep -v '^podsim: ' "$tmp/out" | grep -cv '^{"t_ns":[0-9]*,"kind":"[a-zA-Z-]*","node":"[a-z0-9]*".*}$')
+[ "$bad" -eq 0 ]; check "every jsonl line is an object" $? "$bad bad lines"
+
+# --- a violated expectation: exit 1, the seed and the replay command
+printf 'cluster nodes=2 type=echo\nrun 1s\nexpect echo.pings_sent == 0\n' >"$tmp/fail.scn"
+run 1 run "$tmp/fail.scn" --seed 42
+grep -q 'INVARIANT VIOLATED expect (line 3): expected echo.pings_sent == 0, found' "$tmp/err"; check "violation message" $? "$(cat "$tmp/err")"
+grep -q "^replay: podsim run $tmp/fail.scn --seed 42 --trace$" "$tmp/out"; check "replay line" $? "$(cat "$tmp/out")"
+grep -q 'podsim: violation .*seed=42 ' "$tmp/out"; check "violation summary" $? ""
+
+# --- a budget: exit 1 and said clearly
+run 1 run scenarios/quickstart.scn --max-events 100
+grep -q 'BUDGET EXHAUSTED budget: events budget exhausted: 100 events' "$tmp/err"; check "budget message" $? "$(cat "$tmp/err")"
+
+echo "$pass passed, $failures failed"
+[ "$failures" -eq 0 ]
