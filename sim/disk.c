@@ -160,8 +160,25 @@ bool disk_inode_release_if_unused(pod_disk *disk, uint32_t ino) {
     assert(ino < disk->config.files_max);
     disk_inode *n = &disk->inodes[ino];
     assert(n->used);
-    if (n->open_count > 0 || n->pending_refs > 0 || n->view_links > 0 || n->durable_links > 0) {
+    if (n->open_count > 0 || n->name_refs > 0 || n->view_links > 0 || n->durable_links > 0) {
         return false;
+    }
+    if (n->data_refs > 0) {
+        /* Unsynced writes of a file no name can ever reach again: a real
+         * kernel discards such dirty pages too. Keep the rest in order. */
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < disk->data_op_count; i++) {
+            disk_data_op *op = &disk->data_ops[i];
+            if (op->ino == ino) {
+                assert(disk->unsynced_bytes >= op->len);
+                disk->unsynced_bytes -= op->len;
+                free(op->bytes);
+                continue;
+            }
+            disk->data_ops[kept++] = *op;
+        }
+        disk->data_op_count = kept;
+        n->data_refs = 0;
     }
     uint64_t footprint = disk_inode_footprint(n);
     assert(disk->used_bytes >= footprint);
@@ -368,8 +385,8 @@ static void name_op_push(pod_disk *disk, disk_name_kind kind, uint32_t ino, uint
     op->replaced = replaced;
     memcpy(op->name, name, strlen(name));
     if (to) memcpy(op->to, to, strlen(to));
-    disk->inodes[ino].pending_refs++;
-    if (replaced != DISK_INO_NONE) disk->inodes[replaced].pending_refs++;
+    disk->inodes[ino].name_refs++;
+    if (replaced != DISK_INO_NONE) disk->inodes[replaced].name_refs++;
 }
 
 /* Changes a file's view size bookkeeping-safely: `grow_to` is the view size
@@ -395,7 +412,7 @@ static void data_op_push(pod_disk *disk, disk_data_op op) {
     op.seq = ++disk->seq;
     disk->data_ops[disk->data_op_count++] = op;
     disk_data_op_apply(&n->view, &op);
-    n->pending_refs++;
+    n->data_refs++;
     disk->unsynced_bytes += op.len;
     disk->used_bytes = disk->used_bytes - before + disk_inode_footprint(n);
 }
@@ -653,8 +670,8 @@ pod_status pod_disk_sync_ref(pod_disk *disk, pod_rng *rng, pod_disk_file_ref ref
             if (!failed) disk_data_op_apply(&n->durable, op);
             assert(disk->unsynced_bytes >= op->len);
             disk->unsynced_bytes -= op->len;
-            assert(n->pending_refs > 0);
-            n->pending_refs--;
+            assert(n->data_refs > 0);
+            n->data_refs--;
             free(op->bytes);
             continue;
         }
@@ -734,8 +751,8 @@ pod_status pod_disk_sync_dir(pod_disk *disk, pod_rng *rng, uint64_t barrier) {
      * nothing reaches any more, in list order. */
     for (uint32_t i = 0; i < covered; i++) {
         disk_name_op const *op = &disk->name_ops[i];
-        disk->inodes[op->ino].pending_refs--;
-        if (op->replaced != DISK_INO_NONE) disk->inodes[op->replaced].pending_refs--;
+        disk->inodes[op->ino].name_refs--;
+        if (op->replaced != DISK_INO_NONE) disk->inodes[op->replaced].name_refs--;
     }
     for (uint32_t i = 0; i < covered; i++) {
         disk_name_op const *op = &disk->name_ops[i];
@@ -744,9 +761,11 @@ pod_status pod_disk_sync_dir(pod_disk *disk, pod_rng *rng, uint64_t barrier) {
             disk_inode_release_if_unused(disk, op->replaced);
         }
     }
-    memmove(disk->name_ops, disk->name_ops + covered,
-            (size_t)(disk->name_op_count - covered) * sizeof disk->name_ops[0]);
-    disk->name_op_count -= covered;
+    if (covered > 0) {
+        memmove(disk->name_ops, disk->name_ops + covered,
+                (size_t)(disk->name_op_count - covered) * sizeof disk->name_ops[0]);
+        disk->name_op_count -= covered;
+    }
     return POD_OK;
 }
 

@@ -123,7 +123,7 @@ bool pod_disk_invariants_hold(const pod_disk *disk) {
         if (!n->used) continue;
         live++;
         used += disk_inode_footprint(n);
-        uint32_t view_links = 0, durable_links = 0, open = 0, refs = 0;
+        uint32_t view_links = 0, durable_links = 0, open = 0, name_refs = 0, data_refs = 0;
         for (uint32_t i = 0; i < disk->view_names.count; i++) {
             view_links += disk->view_names.entries[i].ino == ino;
         }
@@ -133,15 +133,17 @@ bool pod_disk_invariants_hold(const pod_disk *disk) {
         for (uint32_t i = 0; i < c->fds_max; i++) {
             open += disk->fds[i].used && disk->fds[i].ino == ino;
         }
-        for (uint32_t i = 0; i < disk->data_op_count; i++) refs += disk->data_ops[i].ino == ino;
+        for (uint32_t i = 0; i < disk->data_op_count; i++) data_refs += disk->data_ops[i].ino == ino;
         for (uint32_t i = 0; i < disk->name_op_count; i++) {
-            refs += disk->name_ops[i].ino == ino;
-            refs += disk->name_ops[i].replaced == ino;
+            name_refs += disk->name_ops[i].ino == ino;
+            name_refs += disk->name_ops[i].replaced == ino;
         }
         if (view_links != n->view_links || durable_links != n->durable_links) return false;
         if (view_links > 1 || durable_links > 1) return false;
-        if (open != n->open_count || refs != n->pending_refs) return false;
-        if (open + refs + view_links + durable_links == 0) return false; /* a leak */
+        if (open != n->open_count) return false;
+        if (name_refs != n->name_refs || data_refs != n->data_refs) return false;
+        /* Unreachable files are freed at once: anything else is a leak. */
+        if (open + name_refs + view_links + durable_links == 0) return false;
         if (n->durable.size > c->file_size_max_bytes || n->view.size > c->file_size_max_bytes) {
             return false;
         }

@@ -169,8 +169,8 @@ void pod_disk_crash(pod_disk *disk, pod_rng *rng) {
             disk_data_op_apply(&n->durable, op);
         }
         free(op->bytes);
-        assert(n->pending_refs > 0);
-        n->pending_refs--;
+        assert(n->data_refs > 0);
+        n->data_refs--;
     }
     disk->data_op_count = 0;
     disk->unsynced_bytes = 0;
@@ -187,8 +187,8 @@ void pod_disk_crash(pod_disk *disk, pod_rng *rng) {
         } else if (!disk_name_op_replay_durable(disk, op)) {
             disk->stats.crash_names_lost++;
         }
-        disk->inodes[op->ino].pending_refs--;
-        if (op->replaced != DISK_INO_NONE) disk->inodes[op->replaced].pending_refs--;
+        disk->inodes[op->ino].name_refs--;
+        if (op->replaced != DISK_INO_NONE) disk->inodes[op->replaced].name_refs--;
     }
     disk->name_op_count = 0;
 
@@ -206,7 +206,7 @@ void pod_disk_crash(pod_disk *disk, pod_rng *rng) {
     for (uint32_t i = 0; i < c->files_max; i++) {
         disk_inode *n = &disk->inodes[i];
         if (!n->used) continue;
-        assert(n->pending_refs == 0);
+        assert(n->name_refs == 0 && n->data_refs == 0);
         n->view_links = n->durable_links;
         if (!disk_inode_release_if_unused(disk, i)) {
             disk_bytes_copy(&n->view, &n->durable);

@@ -18,14 +18,17 @@ typedef struct disk_bytes {
 } disk_bytes;
 
 /* A file (an inode): alive while named (in the view or durably), open, or
- * named by an unsynced operation. Slots are reused lowest first; the
+ * named by an unsynced namespace change (which a crash may undo, bringing
+ * the name back). A file that none of these reach can never be seen again:
+ * it is freed with its unsynced writes. Slots are reused lowest first; the
  * generation tells a new file in an old slot from the old one. */
 typedef struct disk_inode {
     disk_bytes durable;
     disk_bytes view;
     uint32_t generation;
     uint32_t open_count;
-    uint32_t pending_refs;   /* unsynced data ops and namespace changes naming it */
+    uint32_t name_refs;      /* unsynced namespace changes naming it */
+    uint32_t data_refs;      /* its unsynced writes and truncates */
     uint8_t view_links;      /* names in the view: 0 or 1 */
     uint8_t durable_links;   /* durable names: 0 or 1 */
     bool used;
@@ -118,7 +121,8 @@ uint64_t disk_inode_footprint(const disk_inode *n);
 int64_t disk_names_find(const disk_names *names, const char *name, uint32_t *pos_out);
 void disk_names_insert(disk_names *names, uint32_t pos, const char *name, uint32_t ino);
 void disk_names_remove(disk_names *names, uint32_t pos);
-/* Frees an inode nobody reaches any more; true when it did. */
+/* Frees a file nothing reaches any more (no fd, no name, no unsynced
+ * namespace change), dropping its unsynced writes; true when it did. */
 bool disk_inode_release_if_unused(pod_disk *disk, uint32_t ino);
 /* Rebuilds one file's view: durable bytes plus its unsynced ops in order. */
 void disk_view_rebuild(pod_disk *disk, uint32_t ino);

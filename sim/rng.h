@@ -14,14 +14,15 @@ typedef struct pod_rng {
     uint64_t s[4];
 } pod_rng;
 
-/* Stream ids. Node streams are POD_STREAM_NODE_BASE + node id. */
+/* Stream ids. Per-node streams add the node id to a base. */
 enum {
     POD_STREAM_NETWORK = 1,
     POD_STREAM_DISK = 2,
     POD_STREAM_FAULTS = 3,
     POD_STREAM_WORKLOAD = 4,
     POD_STREAM_SWARM = 5, /* fuzz: the per-seed random fault mix */
-    POD_STREAM_NODE_BASE = 0x10000,
+    POD_STREAM_NODE_BASE = 0x10000,      /* + node id: the node's own stream */
+    POD_STREAM_DISK_NODE_BASE = 0x20000, /* + node id: that node's disk */
 };
 
 #define POD_PPM_ONE 1000000u /* probability 1.0 in parts per million */

@@ -550,7 +550,7 @@ static bool scn_parse_node(scn_parser *p, const scn_token *directive)
     pod_scenario *scn = p->scn;
     if (scn_cursor_at_end(&p->cur))
         return scn_fail(p, scn_end_col(p),
-                        "expected KEY=VALUE after 'node', e.g. 'node heartbeat=50ms'");
+                        "expected KEY=VALUE after 'node', e.g. 'node interval_ms=50'");
     scn_token tok;
     /* Each pass consumes one non-empty token: bounded by the line. */
     while (scn_next_token(&p->cur, &tok)) {

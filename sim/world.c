@@ -118,6 +118,9 @@ static void node_crash(pod_world *world, uint16_t id) {
         if (n->held[i].kind == POD_EV_DELIVER) pod_msgpool_release(&world->msgs, (uint32_t)n->held[i].a);
     }
     n->held_count = 0;
+    /* Power loss: the disk decides the fate of what was not synced. */
+    pod_disk_crash(n->disk, &n->disk_rng);
+    pod_world_disk_reset_inflight(n);
     n->incarnation++; /* its pending timers and disk completions are void */
     world->counters[POD_CTR_CRASHES]++;
     pod_world_trace(world, POD_TR_NODE_CRASH, id, 0, 0, 0, NULL);
@@ -207,7 +210,7 @@ static bool event_is_stale(const pod_world *world, const pod_event *event) {
     case POD_EV_TIMER:
         return !n->up || (uint32_t)event->b != n->incarnation;
     case POD_EV_DISK_DONE:
-        return !n->up || event->c >> 16 != (n->incarnation & 0xffffu);
+        return !n->up || (uint32_t)event->b != n->incarnation;
     default:
         return false;
     }
@@ -243,10 +246,8 @@ static void dispatch(pod_world *world, const pod_event *event, pod_event_id id) 
             pod_world_hold(world, event->node, event);
             return;
         }
-        pod_disk_done done = {.op = (pod_disk_op)(event->a >> 32),
-                              .status = (pod_status)(uint32_t)event->a,
-                              .fd = (pod_fd)(int16_t)(event->c & 0xffffu),
-                              .cookie = event->b};
+        pod_disk_done done;
+        pod_world_disk_complete(world, event->node, (uint32_t)event->a, &done);
         pod_world_trace(world, POD_TR_DISK_DONE, event->node, 0, done.op, done.status, NULL);
         if (world->type->on_disk) world->type->on_disk(n->mem, &done);
         return;
@@ -371,6 +372,12 @@ static bool world_init(pod_world *world, const pod_scenario *scn, const pod_run_
         n->env = (pod_env){.ops = &pod_world_env_ops, .ctx = world, .self = id,
                            .cluster_size = world->node_count};
         pod_rng_seed_stream(&n->rng, opt->seed, POD_STREAM_NODE_BASE + id);
+        pod_rng_seed_stream(&n->disk_rng, opt->seed, POD_STREAM_DISK_NODE_BASE + id);
+        pod_disk_config disk_config = pod_disk_config_default();
+        n->disk = pod_disk_create(&disk_config);
+        n->inflight = malloc(POD_DISK_INFLIGHT_MAX * sizeof *n->inflight);
+        if (!n->disk || !n->inflight) return false;
+        pod_world_disk_reset_inflight(n);
     }
     for (uint32_t i = 0; pod_checkers[i]; i++) {
         const pod_checker *c = pod_checkers[i];
@@ -388,6 +395,8 @@ static void world_free(pod_world *world) {
         pod_world_node *n = &world->nodes[id];
         if (n->mem) world->type->stop(n->mem);
         free(n->held);
+        free(n->inflight);
+        pod_disk_destroy(n->disk);
     }
     for (uint32_t i = 0; i < world->checker_count; i++) {
         if (world->checkers[i]->destroy) world->checkers[i]->destroy(world->checker_state[i]);

@@ -5,6 +5,7 @@
 #define PODSIM_WORLD_INTERNAL_H
 
 #include "sim/check.h"
+#include "sim/disk.h"
 #include "sim/msgpool.h"
 #include "sim/rng.h"
 #include "sim/sched.h"
@@ -15,14 +16,33 @@ typedef enum pod_event_kind {
     POD_EV_NODE_BOOT = 1, /* node: start it (time 0, and after restart) */
     POD_EV_TIMER,         /* node, a=cookie, b=incarnation */
     POD_EV_DELIVER,       /* node=to, c=from, a=message handle */
-    POD_EV_DISK_DONE,     /* node, a=op|status, b=cookie, c=fd, plus incarnation */
+    POD_EV_DISK_DONE,     /* node, a=in-flight index, b=incarnation */
     POD_EV_ACTION,        /* a=index of the scenario action */
 } pod_event_kind;
+
+/* An asynchronous disk op between its submission and its completion. */
+typedef struct pod_disk_inflight {
+    pod_disk_op op;
+    pod_status status;        /* of a write, decided at submission */
+    pod_fd fd;
+    uint64_t cookie;
+    pod_disk_file_ref ref;    /* fsync: the file, even if the fd is closed */
+    uint64_t barrier;         /* syncs: what they cover */
+    uint32_t next_free;
+    bool in_use;
+} pod_disk_inflight;
+
+#define POD_DISK_INFLIGHT_MAX 1024u /* async disk ops in flight per node */
+#define POD_INFLIGHT_NONE UINT32_MAX
 
 typedef struct pod_world_node {
     pod_env env;          /* env.self is this node's id */
     void *mem;            /* the node type's state; NULL while down */
     pod_rng rng;          /* the node's private stream */
+    pod_disk *disk;       /* survives crashes; only its unsynced part is at risk */
+    pod_rng disk_rng;     /* the disk's stream: latency, crash outcomes, faults */
+    pod_disk_inflight *inflight; /* POD_DISK_INFLIGHT_MAX entries */
+    uint32_t inflight_free;
     uint32_t incarnation; /* bumped at every crash: stale events are ignored */
     bool up;
     bool paused;
@@ -87,6 +107,25 @@ void pod_net_heal(pod_world *world);
 void pod_net_partition(pod_world *world, const uint8_t *group_of, uint8_t group_count);
 void pod_net_isolate(pod_world *world, uint16_t node);
 void pod_net_block(pod_world *world, uint16_t from, uint16_t to);
+
+/* world_disk.c: the disk calls of pod_env.h */
+pod_status pod_world_disk_open(pod_env *env, const char *name, uint32_t flags, pod_fd *fd_out);
+pod_status pod_world_disk_close(pod_env *env, pod_fd fd);
+pod_status pod_world_disk_size(pod_env *env, pod_fd fd, uint64_t *size_out);
+pod_status pod_world_disk_read(pod_env *env, pod_fd fd, uint64_t offset, void *buf, uint32_t len,
+                               uint32_t *got_out);
+pod_status pod_world_disk_write(pod_env *env, pod_fd fd, uint64_t offset, const void *bytes,
+                                uint32_t len, uint64_t cookie);
+pod_status pod_world_disk_truncate(pod_env *env, pod_fd fd, uint64_t size);
+pod_status pod_world_disk_fsync(pod_env *env, pod_fd fd, uint64_t cookie);
+pod_status pod_world_disk_dir_fsync(pod_env *env, uint64_t cookie);
+pod_status pod_world_disk_rename(pod_env *env, const char *from, const char *to);
+pod_status pod_world_disk_unlink(pod_env *env, const char *name);
+pod_status pod_world_disk_list(pod_env *env, void (*visit)(void *arg, const char *name), void *arg);
+/* Forgets every op in flight (a crash). */
+void pod_world_disk_reset_inflight(pod_world_node *n);
+/* Finishes op `index` of `node` (a sync becomes durable here) into *done. */
+void pod_world_disk_complete(pod_world *world, uint16_t node, uint32_t index, pod_disk_done *done);
 
 /* world.c */
 void pod_world_trace(pod_world *world, pod_trace_kind kind, uint16_t node, uint16_t peer,
