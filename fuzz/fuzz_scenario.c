@@ -27,13 +27,11 @@
         }                                                                                    \
     } while (0)
 
-static bool fuzz_terminated(const char *s, size_t size)
-{
+static bool fuzz_terminated(const char *s, size_t size) {
     return memchr(s, '\0', size) != NULL;
 }
 
-static void fuzz_check_action(const pod_scenario *scn, const pod_action *a)
-{
+static void fuzz_check_action(const pod_scenario *scn, const pod_action *a) {
     FUZZ_CHECK(a->line >= 1);
     FUZZ_CHECK(a->at_ns <= scn->run_ns);
     switch (a->kind) {
@@ -60,8 +58,7 @@ static void fuzz_check_action(const pod_scenario *scn, const pod_action *a)
     }
 }
 
-static void fuzz_check_scenario(const pod_scenario *scn)
-{
+static void fuzz_check_scenario(const pod_scenario *scn) {
     FUZZ_CHECK(scn->node_count >= 1 && scn->node_count <= POD_NODES_MAX);
     FUZZ_CHECK(fuzz_terminated(scn->node_type, sizeof scn->node_type));
     FUZZ_CHECK(scn->node_type[0] != '\0' && scn->node_type_line >= 1 && scn->node_type_col >= 1);
@@ -98,16 +95,14 @@ static void fuzz_check_scenario(const pod_scenario *scn)
     }
 }
 
-static uint32_t fuzz_line_count(const uint8_t *data, size_t size)
-{
+static uint32_t fuzz_line_count(const uint8_t *data, size_t size) {
     uint32_t lines = 1;
     for (size_t i = 0; i < size; i++)
         lines += data[i] == '\n';
     return lines;
 }
 
-static void fuzz_check_error(const pod_scn_error *err, const uint8_t *data, size_t size)
-{
+static void fuzz_check_error(const pod_scn_error *err, const uint8_t *data, size_t size) {
     FUZZ_CHECK(fuzz_terminated(err->message, sizeof err->message));
     size_t len = strlen(err->message);
     /* Every message must fit with room to spare: a full buffer may be cut. */
@@ -122,8 +117,7 @@ static void fuzz_check_error(const pod_scn_error *err, const uint8_t *data, size
 }
 
 /* The canonical text of a duration reads back to the same value. */
-static void fuzz_check_duration(const uint8_t *data, size_t size)
-{
+static void fuzz_check_duration(const uint8_t *data, size_t size) {
     uint64_t ns = 0;
     if (!pod_parse_duration((const char *)data, size, &ns))
         return;
@@ -136,8 +130,7 @@ static void fuzz_check_duration(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* ~600 KB: allocated once, not per input and not on the stack. */
     static pod_scenario *scn;
     if (scn == NULL) {

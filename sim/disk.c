@@ -389,9 +389,8 @@ static void name_op_push(pod_disk *disk, disk_name_kind kind, uint32_t ino, uint
     if (replaced != DISK_INO_NONE) disk->inodes[replaced].name_refs++;
 }
 
-/* Changes a file's view size bookkeeping-safely: `grow_to` is the view size
- * after the op. POD_ENOSPC when the growth of the file's footprint does not
- * fit the capacity. */
+/* Whether a file's view may become view_size_after bytes: POD_ENOSPC when
+ * the growth of its footprint does not fit the capacity. */
 static pod_status space_for(const pod_disk *disk, const disk_inode *n, uint64_t view_size_after) {
     uint64_t before = disk_inode_footprint(n);
     uint64_t after = n->durable.size > view_size_after ? n->durable.size : view_size_after;
@@ -435,14 +434,14 @@ pod_status pod_disk_open(pod_disk *disk, const char *name, uint32_t flags, pod_f
     if (found >= 0 && (flags & POD_OPEN_EXCL)) return POD_EEXIST;
     if (found < 0 && !(flags & POD_OPEN_CREATE)) return POD_ENOENT;
 
-    uint32_t fd_index = DISK_INO_NONE;
+    uint32_t fd_index = UINT32_MAX;
     for (uint32_t i = 0; i < disk->config.fds_max; i++) { /* lowest free, as POSIX */
         if (!disk->fds[i].used) {
             fd_index = i;
             break;
         }
     }
-    if (fd_index == DISK_INO_NONE) return POD_ELIMIT;
+    if (fd_index == UINT32_MAX) return POD_ELIMIT;
 
     uint32_t ino;
     if (found >= 0) {
@@ -688,7 +687,7 @@ pod_status pod_disk_sync_ref(pod_disk *disk, pod_rng *rng, pod_disk_file_ref ref
     return failed ? POD_EIO : POD_OK;
 }
 
-/* Moves a durable link from one file to another, keeping the counts. */
+/* A file loses its (only) durable name. */
 static void durable_link_drop(pod_disk *disk, uint32_t ino) {
     assert(disk->inodes[ino].durable_links == 1);
     disk->inodes[ino].durable_links = 0;

@@ -79,7 +79,13 @@ typedef struct pod_env_ops {
     /* --- network: the bytes are copied; delivery is not guaranteed --- */
     pod_status (*send)(pod_env *env, pod_addr to, const void *bytes, uint32_t len);
 
-    /* --- disk: one flat directory per node --- */
+    /* --- disk: one flat directory per node (the model: docs/disk-model.md) ---
+     * Every call reports operating errors through its own result; for the
+     * asynchronous ones (write, fsync, dir_fsync) an error result means no
+     * completion will come. */
+    /* POD_OPEN_EXCL without POD_OPEN_CREATE is POD_EINVAL. A created file's
+     * name is durable only after a directory fsync, even if the file's own
+     * data was fsynced. */
     pod_status (*open)(pod_env *env, const char *name, uint32_t flags, pod_fd *fd_out);
     pod_status (*close)(pod_env *env, pod_fd fd);
     /* Size as the node's own reads see it (including unsynced writes). */
@@ -88,14 +94,22 @@ typedef struct pod_env_ops {
     pod_status (*read)(pod_env *env, pod_fd fd, uint64_t offset, void *buf, uint32_t len,
                        uint32_t *got_out);
     /* Writes are visible to reads at once and durable only after an fsync
-     * that was submitted after them has completed with POD_OK. Completion is
-     * reported to on_disk with op POD_DISK_WRITE. */
+     * submitted after them has completed with POD_OK. On POD_OK a completion
+     * (op POD_DISK_WRITE, status POD_OK) follows. POD_ENOSPC: the disk is
+     * full; POD_ELIMIT: too much unsynced data or too many ops in flight —
+     * fsync first. */
     pod_status (*write)(pod_env *env, pod_fd fd, uint64_t offset, const void *bytes,
                         uint32_t len, uint64_t cookie);
     pod_status (*truncate)(pod_env *env, pod_fd fd, uint64_t size);
+    /* Completes with POD_OK once every write to the file submitted before it
+     * is durable. A completion with POD_EIO means those writes are LOST — from
+     * the disk and from what reads return — and a later fsync will report
+     * success without them (Linux semantics; PostgreSQL's 2018 "fsyncgate").
+     * Never retry an fsync and believe it: treat POD_EIO as fatal. */
     pod_status (*fsync)(pod_env *env, pod_fd fd, uint64_t cookie);
-    /* Creates, renames and unlinks are durable only after a directory
-     * fsync submitted after them has completed with POD_OK. */
+    /* Creates, renames and unlinks are durable only after a directory fsync
+     * submitted after them has completed with POD_OK. Its POD_EIO leaves
+     * them undecided; a retry may succeed. */
     pod_status (*rename)(pod_env *env, const char *from, const char *to);
     pod_status (*unlink)(pod_env *env, const char *name);
     pod_status (*dir_fsync)(pod_env *env, uint64_t cookie);

@@ -63,8 +63,8 @@ typedef struct scn_parser {
 static bool scn_vfail(pod_scn_error *err, uint32_t line, uint32_t col, const char *fmt, va_list ap)
     SCN_PRINTF(4, 0);
 
-static bool scn_vfail(pod_scn_error *err, uint32_t line, uint32_t col, const char *fmt, va_list ap)
-{
+static bool scn_vfail(pod_scn_error *err, uint32_t line, uint32_t col, const char *fmt,
+                      va_list ap) {
     err->line = line;
     err->col = col;
     int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
@@ -78,8 +78,7 @@ static bool scn_vfail(pod_scn_error *err, uint32_t line, uint32_t col, const cha
  * scn_fail(...)`. */
 static bool scn_fail(scn_parser *p, uint32_t col, const char *fmt, ...) SCN_PRINTF(3, 4);
 
-static bool scn_fail(scn_parser *p, uint32_t col, const char *fmt, ...)
-{
+static bool scn_fail(scn_parser *p, uint32_t col, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     scn_vfail(p->err, p->line.number, col, fmt, ap);
@@ -90,8 +89,7 @@ static bool scn_fail(scn_parser *p, uint32_t col, const char *fmt, ...)
 static bool scn_fail_at(pod_scn_error *err, uint32_t line, uint32_t col, const char *fmt, ...)
     SCN_PRINTF(4, 5);
 
-static bool scn_fail_at(pod_scn_error *err, uint32_t line, uint32_t col, const char *fmt, ...)
-{
+static bool scn_fail_at(pod_scn_error *err, uint32_t line, uint32_t col, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     scn_vfail(err, line, col, fmt, ap);
@@ -99,24 +97,21 @@ static bool scn_fail_at(pod_scn_error *err, uint32_t line, uint32_t col, const c
     return false;
 }
 
-static const char *scn_q(char buf[SCN_QUOTE_SIZE], const scn_token *tok)
-{
+static const char *scn_q(char buf[SCN_QUOTE_SIZE], const scn_token *tok) {
     scn_quote(buf, tok->ptr, tok->len);
     return buf;
 }
 
 /* The column just past the line's content, where a missing argument was
  * expected. */
-static uint32_t scn_end_col(const scn_parser *p)
-{
+static uint32_t scn_end_col(const scn_parser *p) {
     return scn_cursor_end_col(&p->cur);
 }
 
 #define SCN_NAMES_MAX 16u
 #define SCN_NAME_LIST_SIZE 128u
 
-static void scn_join(char out[SCN_NAME_LIST_SIZE], const char *const *names, size_t count)
-{
+static void scn_join(char out[SCN_NAME_LIST_SIZE], const char *const *names, size_t count) {
     size_t o = 0;
     out[0] = '\0';
     for (size_t i = 0; i < count; i++) {
@@ -128,8 +123,7 @@ static void scn_join(char out[SCN_NAME_LIST_SIZE], const char *const *names, siz
 
 /* "unknown WHAT 'X' (did you mean 'Y'?); expected one of A, B, C". */
 static bool scn_fail_unknown(scn_parser *p, const scn_token *tok, const char *what,
-                             const char *const *names, size_t count)
-{
+                             const char *const *names, size_t count) {
     char q[SCN_QUOTE_SIZE], list[SCN_NAME_LIST_SIZE];
     scn_join(list, names, count);
     const char *guess = scn_suggest(tok->ptr, tok->len, names, count);
@@ -140,8 +134,7 @@ static bool scn_fail_unknown(scn_parser *p, const scn_token *tok, const char *wh
 }
 
 /* After a complete line: only blanks or a comment may follow. */
-static bool scn_expect_end(scn_parser *p, const scn_token *directive)
-{
+static bool scn_expect_end(scn_parser *p, const scn_token *directive) {
     size_t done = p->cur.pos;
     if (scn_cursor_at_end(&p->cur))
         return true;
@@ -155,8 +148,7 @@ static bool scn_expect_end(scn_parser *p, const scn_token *directive)
 
 /* ---- values ---- */
 
-static bool scn_want_u64(scn_parser *p, const scn_token *tok, const char *what, uint64_t *out)
-{
+static bool scn_want_u64(scn_parser *p, const scn_token *tok, const char *what, uint64_t *out) {
     char q[SCN_QUOTE_SIZE];
     switch (scn_parse_u64(tok->ptr, tok->len, out)) {
     case SCN_NUM_OK:
@@ -172,16 +164,14 @@ static bool scn_want_u64(scn_parser *p, const scn_token *tok, const char *what, 
 }
 
 /* The column of a duration's unit, for "unknown unit" messages. */
-static uint32_t scn_unit_col(const scn_token *tok)
-{
+static uint32_t scn_unit_col(const scn_token *tok) {
     size_t i = 0;
     while (i < tok->len && ((tok->ptr[i] >= '0' && tok->ptr[i] <= '9') || tok->ptr[i] == '.'))
         i++;
     return tok->col + (uint32_t)i;
 }
 
-static bool scn_want_duration(scn_parser *p, const scn_token *tok, uint64_t *ns)
-{
+static bool scn_want_duration(scn_parser *p, const scn_token *tok, uint64_t *ns) {
     char q[SCN_QUOTE_SIZE], q_unit[SCN_QUOTE_SIZE];
     uint32_t unit_col = scn_unit_col(tok);
     switch (scn_parse_duration(tok->ptr, tok->len, ns)) {
@@ -192,8 +182,9 @@ static bool scn_want_duration(scn_parser *p, const scn_token *tok, uint64_t *ns)
                         scn_q(q, tok));
     case SCN_DUR_BAD_UNIT:
         scn_quote(q_unit, tok->ptr + (unit_col - tok->col), tok->len - (unit_col - tok->col));
-        return scn_fail(p, unit_col, "unknown unit %s in duration %s; expected ns, us, ms, s, m or h",
-                        q_unit, scn_q(q, tok));
+        return scn_fail(p, unit_col,
+                        "unknown unit %s in duration %s; expected ns, us, ms, s, m or h", q_unit,
+                        scn_q(q, tok));
     case SCN_DUR_TOO_PRECISE:
         return scn_fail(p, tok->col, "duration %s is finer than 1ns", scn_q(q, tok));
     case SCN_DUR_OVERFLOW:
@@ -207,8 +198,7 @@ static bool scn_want_duration(scn_parser *p, const scn_token *tok, uint64_t *ns)
                     scn_q(q, tok));
 }
 
-static bool scn_want_ppm(scn_parser *p, const scn_token *tok, uint32_t *ppm)
-{
+static bool scn_want_ppm(scn_parser *p, const scn_token *tok, uint32_t *ppm) {
     char q[SCN_QUOTE_SIZE];
     switch (scn_parse_ppm(tok->ptr, tok->len, ppm)) {
     case SCN_PROB_OK:
@@ -239,16 +229,14 @@ static const scn_name_rule scn_type_rule = {"node type", "_-", "a-z, 0-9, '_' an
 static const scn_name_rule scn_param_rule = {"node parameter", "_.-", "a-z, 0-9, '_', '.' and '-'"};
 static const scn_name_rule scn_counter_rule = {"counter", "_.", "a-z, 0-9, '_' and '.'"};
 
-static bool scn_name_char_ok(const scn_name_rule *rule, char ch)
-{
+static bool scn_name_char_ok(const scn_name_rule *rule, char ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
            (ch != '\0' && strchr(rule->punctuation, ch) != NULL);
 }
 
 /* Checks tok against rule and copies it into out[POD_SCN_NAME_MAX + 1]. */
 static bool scn_want_name(scn_parser *p, const scn_token *tok, const scn_name_rule *rule,
-                          const char *hint, char *out)
-{
+                          const char *hint, char *out) {
     char q[SCN_QUOTE_SIZE], q_char[SCN_QUOTE_SIZE];
     assert(tok->len > 0);
     for (size_t i = 0; i < tok->len; i++) {
@@ -269,8 +257,7 @@ static bool scn_want_name(scn_parser *p, const scn_token *tok, const scn_name_ru
 
 /* ---- node names: n1..nN in the file, 0..N-1 in memory ---- */
 
-static bool scn_is_node_shape(const scn_token *tok)
-{
+static bool scn_is_node_shape(const scn_token *tok) {
     if (tok->len < 2 || tok->ptr[0] != 'n')
         return false;
     for (size_t i = 1; i < tok->len; i++) {
@@ -280,8 +267,7 @@ static bool scn_is_node_shape(const scn_token *tok)
     return tok->ptr[1] != '0' || tok->len == 2; /* "n0" is shaped, "n01" is not */
 }
 
-static bool scn_want_node(scn_parser *p, const scn_token *tok, uint16_t *node)
-{
+static bool scn_want_node(scn_parser *p, const scn_token *tok, uint16_t *node) {
     char q[SCN_QUOTE_SIZE];
     if (!scn_is_node_shape(tok))
         return scn_fail(p, tok->col, "expected a node name like n1, found %s", scn_q(q, tok));
@@ -304,8 +290,7 @@ static bool scn_want_node(scn_parser *p, const scn_token *tok, uint16_t *node)
 
 /* A node name inside a partition or block line, where punctuation needs no
  * spaces around it. `after` names what came before, for messages. */
-static bool scn_want_node_word(scn_parser *p, const char *after, scn_token *word, uint16_t *node)
-{
+static bool scn_want_node_word(scn_parser *p, const char *after, scn_token *word, uint16_t *node) {
     char q[SCN_QUOTE_SIZE];
     if (!scn_next_word(&p->cur, word))
         return scn_fail(p, scn_end_col(p), "expected a node name after '%s'", after);
@@ -328,8 +313,7 @@ typedef struct scn_key_spec {
 } scn_key_spec;
 
 /* Splits KEY=VALUE at the first '='. */
-static bool scn_split_pair(scn_parser *p, const scn_token *tok, scn_token *key, scn_token *value)
-{
+static bool scn_split_pair(scn_parser *p, const scn_token *tok, scn_token *key, scn_token *value) {
     char q[SCN_QUOTE_SIZE];
     const char *eq = memchr(tok->ptr, '=', tok->len);
     if (eq == NULL) {
@@ -351,8 +335,7 @@ static bool scn_split_pair(scn_parser *p, const scn_token *tok, scn_token *key, 
 }
 
 static bool scn_parse_pairs(scn_parser *p, const scn_token *directive, const scn_key_spec *keys,
-                            size_t key_count, const char *example)
-{
+                            size_t key_count, const char *example) {
     assert(key_count <= SCN_NAMES_MAX);
     if (scn_cursor_at_end(&p->cur))
         return scn_fail(p, scn_end_col(p), "expected KEY=VALUE after '%.*s', e.g. '%s'",
@@ -385,8 +368,7 @@ static bool scn_parse_pairs(scn_parser *p, const scn_token *directive, const scn
     return true;
 }
 
-static bool scn_value_nodes(scn_parser *p, const scn_token *value)
-{
+static bool scn_value_nodes(scn_parser *p, const scn_token *value) {
     uint64_t n = 0;
     if (!scn_want_u64(p, value, "a node count", &n))
         return false;
@@ -397,8 +379,7 @@ static bool scn_value_nodes(scn_parser *p, const scn_token *value)
     return true;
 }
 
-static bool scn_value_type(scn_parser *p, const scn_token *value)
-{
+static bool scn_value_type(scn_parser *p, const scn_token *value) {
     if (!scn_want_name(p, value, &scn_type_rule, "", p->scn->node_type))
         return false;
     p->scn->node_type_line = p->line.number;
@@ -407,8 +388,7 @@ static bool scn_value_type(scn_parser *p, const scn_token *value)
 }
 
 /* `latency=D` or `latency=MIN..MAX`. */
-static bool scn_value_latency(scn_parser *p, const scn_token *value)
-{
+static bool scn_value_latency(scn_parser *p, const scn_token *value) {
     char q[SCN_QUOTE_SIZE];
     size_t split = value->len;
     for (size_t i = 0; i + 1 < value->len; i++) {
@@ -435,18 +415,15 @@ static bool scn_value_latency(scn_parser *p, const scn_token *value)
     return true;
 }
 
-static bool scn_value_drop(scn_parser *p, const scn_token *value)
-{
+static bool scn_value_drop(scn_parser *p, const scn_token *value) {
     return scn_want_ppm(p, value, &p->scn->network.drop_ppm);
 }
 
-static bool scn_value_dup(scn_parser *p, const scn_token *value)
-{
+static bool scn_value_dup(scn_parser *p, const scn_token *value) {
     return scn_want_ppm(p, value, &p->scn->network.dup_ppm);
 }
 
-static bool scn_value_events(scn_parser *p, const scn_token *value)
-{
+static bool scn_value_events(scn_parser *p, const scn_token *value) {
     uint64_t n = 0;
     if (!scn_want_u64(p, value, "an event count", &n))
         return false;
@@ -456,8 +433,7 @@ static bool scn_value_events(scn_parser *p, const scn_token *value)
     return true;
 }
 
-static bool scn_value_pending(scn_parser *p, const scn_token *value)
-{
+static bool scn_value_pending(scn_parser *p, const scn_token *value) {
     uint64_t n = 0;
     if (!scn_want_u64(p, value, "an event count", &n))
         return false;
@@ -485,8 +461,7 @@ static const scn_key_spec scn_budget_keys[] = {
 
 /* ---- directives ---- */
 
-static bool scn_parse_cluster(scn_parser *p, const scn_token *directive)
-{
+static bool scn_parse_cluster(scn_parser *p, const scn_token *directive) {
     if (p->cluster_line != 0)
         return scn_fail(p, directive->col,
                         "'cluster' is already given on line %u; a scenario has exactly one",
@@ -502,8 +477,7 @@ static bool scn_parse_cluster(scn_parser *p, const scn_token *directive)
     return true;
 }
 
-static bool scn_parse_seed(scn_parser *p, const scn_token *directive)
-{
+static bool scn_parse_seed(scn_parser *p, const scn_token *directive) {
     if (p->seed_line != 0)
         return scn_fail(p, directive->col, "'seed' is already given on line %u", p->seed_line);
     scn_token tok;
@@ -516,8 +490,7 @@ static bool scn_parse_seed(scn_parser *p, const scn_token *directive)
     return scn_expect_end(p, directive);
 }
 
-static bool scn_parse_run(scn_parser *p, const scn_token *directive)
-{
+static bool scn_parse_run(scn_parser *p, const scn_token *directive) {
     if (p->run_line != 0)
         return scn_fail(p, directive->col, "'run' is already given on line %u", p->run_line);
     scn_token tok;
@@ -531,21 +504,18 @@ static bool scn_parse_run(scn_parser *p, const scn_token *directive)
     return scn_expect_end(p, directive);
 }
 
-static bool scn_parse_network(scn_parser *p, const scn_token *directive)
-{
+static bool scn_parse_network(scn_parser *p, const scn_token *directive) {
     return scn_parse_pairs(p, directive, scn_network_keys, SCN_COUNT(scn_network_keys),
                            "network latency=1ms..5ms drop=1%");
 }
 
-static bool scn_parse_budget(scn_parser *p, const scn_token *directive)
-{
+static bool scn_parse_budget(scn_parser *p, const scn_token *directive) {
     return scn_parse_pairs(p, directive, scn_budget_keys, SCN_COUNT(scn_budget_keys),
                            "budget events=1000000");
 }
 
 /* `node KEY=VALUE ...`: free-form; the node type checks them later. */
-static bool scn_parse_node(scn_parser *p, const scn_token *directive)
-{
+static bool scn_parse_node(scn_parser *p, const scn_token *directive) {
     (void)directive;
     pod_scenario *scn = p->scn;
     if (scn_cursor_at_end(&p->cur))
@@ -607,8 +577,7 @@ static const scn_action_spec scn_actions[] = {
     {"partition", POD_ACT_PARTITION, SCN_ARGS_GROUPS},
 };
 
-static bool scn_parse_node_arg(scn_parser *p, const scn_token *verb, pod_action *a)
-{
+static bool scn_parse_node_arg(scn_parser *p, const scn_token *verb, pod_action *a) {
     scn_token tok;
     if (!scn_next_token(&p->cur, &tok))
         return scn_fail(p, scn_end_col(p), "expected a node after '%.*s', e.g. '%.*s n1'",
@@ -616,8 +585,7 @@ static bool scn_parse_node_arg(scn_parser *p, const scn_token *verb, pod_action 
     return scn_want_node(p, &tok, &a->node);
 }
 
-static bool scn_parse_block(scn_parser *p, pod_action *a)
-{
+static bool scn_parse_block(scn_parser *p, pod_action *a) {
     char q[SCN_QUOTE_SIZE], q_from[SCN_QUOTE_SIZE];
     scn_token from, to;
     if (!scn_want_node_word(p, "block", &from, &a->node))
@@ -640,8 +608,7 @@ static bool scn_parse_block(scn_parser *p, pod_action *a)
 }
 
 /* `partition n1,n2 | n3`: every node in exactly one of 2..GROUPS_MAX groups. */
-static bool scn_parse_groups(scn_parser *p, const scn_token *verb, pod_action *a)
-{
+static bool scn_parse_groups(scn_parser *p, const scn_token *verb, pod_action *a) {
     char q[SCN_QUOTE_SIZE], q_word[SCN_QUOTE_SIZE];
     memset(a->group_of, SCN_NO_GROUP, sizeof a->group_of);
     uint32_t group = 0;
@@ -654,7 +621,8 @@ static bool scn_parse_groups(scn_parser *p, const scn_token *verb, pod_action *a
         if (!scn_want_node_word(p, after, &word, &node))
             return false;
         if (a->group_of[node] != SCN_NO_GROUP)
-            return scn_fail(p, word.col, "node %s is already in group %u; each node belongs to one group",
+            return scn_fail(p, word.col,
+                            "node %s is already in group %u; each node belongs to one group",
                             scn_q(q_word, &word), (unsigned)a->group_of[node] + 1);
         a->group_of[node] = (uint8_t)group;
         if (scn_cursor_at_end(&p->cur))
@@ -678,8 +646,9 @@ static bool scn_parse_groups(scn_parser *p, const scn_token *verb, pod_action *a
     assert(scn_cursor_at_end(&p->cur));
     a->group_count = (uint8_t)(group + 1);
     if (a->group_count < 2)
-        return scn_fail(p, verb->col,
-                        "a partition needs at least 2 groups separated by '|', e.g. 'partition n1,n2 | n3'");
+        return scn_fail(
+            p, verb->col,
+            "a partition needs at least 2 groups separated by '|', e.g. 'partition n1,n2 | n3'");
     for (uint32_t node = 0; node < p->scn->node_count; node++) {
         if (a->group_of[node] == SCN_NO_GROUP)
             return scn_fail(p, scn_end_col(p),
@@ -689,8 +658,7 @@ static bool scn_parse_groups(scn_parser *p, const scn_token *verb, pod_action *a
     return true;
 }
 
-static bool scn_parse_at(scn_parser *p, const scn_token *directive)
-{
+static bool scn_parse_at(scn_parser *p, const scn_token *directive) {
     pod_scenario *scn = p->scn;
     scn_token time_tok, verb;
     uint64_t at_ns = 0;
@@ -699,16 +667,18 @@ static bool scn_parse_at(scn_parser *p, const scn_token *directive)
     if (!scn_want_duration(p, &time_tok, &at_ns))
         return false;
     if (scn->action_count == POD_SCN_ACTIONS_MAX)
-        return scn_fail(p, directive->col, "too many actions; the limit is %u", POD_SCN_ACTIONS_MAX);
+        return scn_fail(p, directive->col, "too many actions; the limit is %u",
+                        POD_SCN_ACTIONS_MAX);
     if (scn->action_count > 0) {
         const pod_action *prev = &scn->actions[scn->action_count - 1];
         if (at_ns < prev->at_ns) {
             char now[SCN_DURATION_TEXT_SIZE], before[SCN_DURATION_TEXT_SIZE];
             scn_format_duration(at_ns, now);
             scn_format_duration(prev->at_ns, before);
-            return scn_fail(p, time_tok.col,
-                            "time %s is earlier than %s on line %u; 'at' lines must be in time order",
-                            now, before, prev->line);
+            return scn_fail(
+                p, time_tok.col,
+                "time %s is earlier than %s on line %u; 'at' lines must be in time order", now,
+                before, prev->line);
         }
     }
 
@@ -767,8 +737,7 @@ static const scn_cmp_spec scn_cmps[] = {
     {"<=", POD_CMP_LE}, {">", POD_CMP_GT},  {">=", POD_CMP_GE},
 };
 
-static bool scn_has_cmp_char(const scn_token *tok)
-{
+static bool scn_has_cmp_char(const scn_token *tok) {
     for (size_t i = 0; i < tok->len; i++) {
         if (tok->ptr[i] != '\0' && strchr("<>=!", tok->ptr[i]) != NULL)
             return true;
@@ -776,8 +745,7 @@ static bool scn_has_cmp_char(const scn_token *tok)
     return false;
 }
 
-static bool scn_parse_expect(scn_parser *p, const scn_token *directive)
-{
+static bool scn_parse_expect(scn_parser *p, const scn_token *directive) {
     pod_scenario *scn = p->scn;
     if (scn->expect_count == POD_SCN_EXPECTS_MAX)
         return scn_fail(p, directive->col, "too many 'expect' lines; the limit is %u",
@@ -837,8 +805,7 @@ static const scn_directive scn_directives[] = {
     {"at", scn_parse_at},           {"expect", scn_parse_expect},
 };
 
-static bool scn_parse_line(scn_parser *p)
-{
+static bool scn_parse_line(scn_parser *p) {
     const scn_line *line = &p->line;
     const char *nul = memchr(line->ptr, '\0', line->raw_len);
     if (nul != NULL)
@@ -863,12 +830,12 @@ static bool scn_parse_line(scn_parser *p)
 
 /* Checks that need the whole file: the cluster line, and actions within
  * the run time (a `run` line may come after the actions). */
-static bool scn_check_complete(scn_parser *p)
-{
+static bool scn_check_complete(scn_parser *p) {
     const pod_scenario *scn = p->scn;
     if (p->cluster_line == 0)
-        return scn_fail_at(p->err, 1, 1,
-                           "missing 'cluster' line; every scenario needs one, e.g. 'cluster nodes=3 type=echo'");
+        return scn_fail_at(
+            p->err, 1, 1,
+            "missing 'cluster' line; every scenario needs one, e.g. 'cluster nodes=3 type=echo'");
     for (uint32_t i = 0; i < scn->action_count; i++) {
         const pod_action *a = &scn->actions[i];
         if (a->at_ns <= scn->run_ns)
@@ -880,17 +847,17 @@ static bool scn_check_complete(scn_parser *p)
             return scn_fail_at(p->err, a->line, p->at_time_col[i],
                                "time %s is after the end of the run (run %s on line %u)", at, run,
                                p->run_line);
-        return scn_fail_at(p->err, a->line, p->at_time_col[i],
-                           "time %s is after the end of the run (%s by default; set it with 'run DURATION')",
-                           at, run);
+        return scn_fail_at(
+            p->err, a->line, p->at_time_col[i],
+            "time %s is after the end of the run (%s by default; set it with 'run DURATION')", at,
+            run);
     }
     return true;
 }
 
 /* Keeps the path for messages; a path too long for the field keeps its
  * end, marked with "...", rather than being cut silently. */
-static void scn_copy_path(char *out, size_t out_size, const char *path)
-{
+static void scn_copy_path(char *out, size_t out_size, const char *path) {
     assert(out_size > 4);
     size_t n = strlen(path);
     if (n < out_size) {
@@ -903,8 +870,7 @@ static void scn_copy_path(char *out, size_t out_size, const char *path)
     out[out_size - 1] = '\0';
 }
 
-static void scn_set_defaults(pod_scenario *scn, const char *path)
-{
+static void scn_set_defaults(pod_scenario *scn, const char *path) {
     memset(scn, 0, sizeof *scn);
     scn_copy_path(scn->path, sizeof scn->path, path);
     scn->run_ns = SCN_RUN_NS_DEFAULT;
@@ -915,8 +881,7 @@ static void scn_set_defaults(pod_scenario *scn, const char *path)
 }
 
 bool pod_scenario_parse(pod_scenario *scn, const char *path, const char *text, size_t len,
-                        pod_scn_error *err)
-{
+                        pod_scn_error *err) {
     assert(scn != NULL && path != NULL && err != NULL);
     assert(text != NULL || len == 0);
     memset(err, 0, sizeof *err);
@@ -939,8 +904,7 @@ bool pod_scenario_parse(pod_scenario *scn, const char *path, const char *text, s
     return scn_check_complete(&p);
 }
 
-bool pod_scenario_load(pod_scenario *scn, const char *path, pod_scn_error *err)
-{
+bool pod_scenario_load(pod_scenario *scn, const char *path, pod_scn_error *err) {
     assert(scn != NULL && path != NULL && err != NULL);
     memset(err, 0, sizeof *err);
     FILE *f = fopen(path, "rb");
@@ -980,8 +944,7 @@ bool pod_scenario_load(pod_scenario *scn, const char *path, pod_scn_error *err)
     return ok;
 }
 
-void pod_scn_error_format(const pod_scn_error *err, const char *path, char *out, size_t out_len)
-{
+void pod_scn_error_format(const pod_scn_error *err, const char *path, char *out, size_t out_len) {
     assert(err != NULL && path != NULL);
     if (out == NULL || out_len == 0)
         return;

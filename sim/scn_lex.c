@@ -13,8 +13,7 @@
 
 /* ---- lines ---- */
 
-void scn_reader_init(scn_reader *r, const char *text, size_t len)
-{
+void scn_reader_init(scn_reader *r, const char *text, size_t len) {
     assert(r != NULL);
     assert(text != NULL || len == 0);
     r->text = text;
@@ -23,15 +22,13 @@ void scn_reader_init(scn_reader *r, const char *text, size_t len)
     r->line_number = 0;
 }
 
-bool scn_is_blank(char ch)
-{
+bool scn_is_blank(char ch) {
     return ch == ' ' || ch == '\t';
 }
 
 /* A '#' starts a comment only at the start of a line or after a blank, so
  * that a value such as `tag=a#b` keeps its '#'. */
-static size_t scn_content_len(const char *p, size_t raw_len)
-{
+static size_t scn_content_len(const char *p, size_t raw_len) {
     size_t end = raw_len;
     for (size_t i = 0; i < raw_len; i++) {
         if (p[i] == '#' && (i == 0 || scn_is_blank(p[i - 1]))) {
@@ -44,8 +41,7 @@ static size_t scn_content_len(const char *p, size_t raw_len)
     return end;
 }
 
-bool scn_reader_next(scn_reader *r, scn_line *line)
-{
+bool scn_reader_next(scn_reader *r, scn_line *line) {
     assert(r->offset <= r->len);
     if (r->offset == r->len)
         return false;
@@ -66,37 +62,31 @@ bool scn_reader_next(scn_reader *r, scn_line *line)
 
 /* ---- tokens ---- */
 
-void scn_cursor_init(scn_cursor *c, const scn_line *line)
-{
+void scn_cursor_init(scn_cursor *c, const scn_line *line) {
     c->ptr = line->ptr;
     c->len = line->content_len;
     c->pos = 0;
 }
 
-void scn_skip_blanks(scn_cursor *c)
-{
+void scn_skip_blanks(scn_cursor *c) {
     while (c->pos < c->len && scn_is_blank(c->ptr[c->pos]))
         c->pos++;
 }
 
-bool scn_cursor_at_end(scn_cursor *c)
-{
+bool scn_cursor_at_end(scn_cursor *c) {
     scn_skip_blanks(c);
     return c->pos == c->len;
 }
 
-uint32_t scn_cursor_col(const scn_cursor *c)
-{
+uint32_t scn_cursor_col(const scn_cursor *c) {
     return (uint32_t)c->pos + 1;
 }
 
-uint32_t scn_cursor_end_col(const scn_cursor *c)
-{
+uint32_t scn_cursor_end_col(const scn_cursor *c) {
     return (uint32_t)c->len + 1;
 }
 
-scn_token scn_peek_token(const scn_cursor *c)
-{
+scn_token scn_peek_token(const scn_cursor *c) {
     size_t end = c->pos;
     while (end < c->len && !scn_is_blank(c->ptr[end]))
         end++;
@@ -104,22 +94,19 @@ scn_token scn_peek_token(const scn_cursor *c)
     return tok;
 }
 
-bool scn_next_token(scn_cursor *c, scn_token *tok)
-{
+bool scn_next_token(scn_cursor *c, scn_token *tok) {
     scn_skip_blanks(c);
     *tok = scn_peek_token(c);
     c->pos += tok->len;
     return tok->len > 0;
 }
 
-static bool scn_is_word_char(char ch)
-{
+static bool scn_is_word_char(char ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
            ch == '_';
 }
 
-bool scn_next_word(scn_cursor *c, scn_token *tok)
-{
+bool scn_next_word(scn_cursor *c, scn_token *tok) {
     scn_skip_blanks(c);
     size_t start = c->pos;
     while (c->pos < c->len && scn_is_word_char(c->ptr[c->pos]))
@@ -130,29 +117,25 @@ bool scn_next_word(scn_cursor *c, scn_token *tok)
     return start < c->len;
 }
 
-bool scn_token_is(const scn_token *tok, const char *word)
-{
+bool scn_token_is(const scn_token *tok, const char *word) {
     size_t n = strlen(word);
     return tok->len == n && memcmp(tok->ptr, word, n) == 0;
 }
 
 /* ---- numbers ---- */
 
-static bool scn_is_digit(char ch)
-{
+static bool scn_is_digit(char ch) {
     return ch >= '0' && ch <= '9';
 }
 
-static size_t scn_digits_end(const char *s, size_t len, size_t i)
-{
+static size_t scn_digits_end(const char *s, size_t len, size_t i) {
     while (i < len && scn_is_digit(s[i]))
         i++;
     return i;
 }
 
 /* value = value * 10 + digit, false on overflow. */
-static bool scn_push_digit(uint64_t *value, char digit)
-{
+static bool scn_push_digit(uint64_t *value, char digit) {
     uint64_t d = (uint64_t)(digit - '0');
     if (*value > (UINT64_MAX - d) / 10)
         return false;
@@ -160,8 +143,7 @@ static bool scn_push_digit(uint64_t *value, char digit)
     return true;
 }
 
-scn_num_status scn_parse_u64(const char *s, size_t len, uint64_t *out)
-{
+scn_num_status scn_parse_u64(const char *s, size_t len, uint64_t *out) {
     if (len == 0 || scn_digits_end(s, len, 0) != len)
         return SCN_NUM_SYNTAX;
     uint64_t value = 0;
@@ -189,8 +171,7 @@ static const scn_unit scn_units[] = {
 };
 #define SCN_UNIT_COUNT (sizeof scn_units / sizeof scn_units[0])
 
-static const scn_unit *scn_find_unit(const char *s, size_t len)
-{
+static const scn_unit *scn_find_unit(const char *s, size_t len) {
     for (size_t i = 0; i < SCN_UNIT_COUNT; i++) {
         if (strlen(scn_units[i].name) == len && memcmp(scn_units[i].name, s, len) == 0)
             return &scn_units[i];
@@ -198,8 +179,7 @@ static const scn_unit *scn_find_unit(const char *s, size_t len)
     return NULL;
 }
 
-static bool scn_all_letters(const char *s, size_t len)
-{
+static bool scn_all_letters(const char *s, size_t len) {
     for (size_t i = 0; i < len; i++) {
         if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
             return false;
@@ -210,8 +190,7 @@ static bool scn_all_letters(const char *s, size_t len)
 /* The nanoseconds that fraction digits f[0..n) of one unit stand for.
  * Each digit takes a tenth of the previous scale; once the scale is below
  * 10 ns only zero digits are exact. The result is < unit_ns. */
-static scn_dur_status scn_fraction_ns(const char *f, size_t n, uint64_t unit_ns, uint64_t *out)
-{
+static scn_dur_status scn_fraction_ns(const char *f, size_t n, uint64_t unit_ns, uint64_t *out) {
     uint64_t scale = unit_ns;
     uint64_t ns = 0;
     for (size_t i = 0; i < n; i++) {
@@ -227,8 +206,7 @@ static scn_dur_status scn_fraction_ns(const char *f, size_t n, uint64_t unit_ns,
     return SCN_DUR_OK;
 }
 
-scn_dur_status scn_parse_duration(const char *s, size_t len, uint64_t *ns_out)
-{
+scn_dur_status scn_parse_duration(const char *s, size_t len, uint64_t *ns_out) {
     assert(s != NULL || len == 0);
     /* Shape first: DIGITS [ '.' DIGITS ] UNIT. */
     size_t int_end = scn_digits_end(s, len, 0);
@@ -266,8 +244,7 @@ scn_dur_status scn_parse_duration(const char *s, size_t len, uint64_t *ns_out)
     return SCN_DUR_OK;
 }
 
-bool pod_parse_duration(const char *text, size_t len, uint64_t *ns_out)
-{
+bool pod_parse_duration(const char *text, size_t len, uint64_t *ns_out) {
     assert(ns_out != NULL);
     return scn_parse_duration(text, len, ns_out) == SCN_DUR_OK;
 }
@@ -275,8 +252,7 @@ bool pod_parse_duration(const char *text, size_t len, uint64_t *ns_out)
 /* A probability is a fixed-point number: 6 decimals for a fraction of 1 and
  * 4 for a percentage, both of which make one unit of the last decimal
  * exactly 1 ppm. */
-scn_prob_status scn_parse_ppm(const char *s, size_t len, uint32_t *ppm_out)
-{
+scn_prob_status scn_parse_ppm(const char *s, size_t len, uint32_t *ppm_out) {
     bool percent = len > 0 && s[len - 1] == '%';
     size_t n = percent ? len - 1 : len;
     size_t decimals_max = percent ? 4 : 6;
@@ -318,8 +294,7 @@ scn_prob_status scn_parse_ppm(const char *s, size_t len, uint32_t *ppm_out)
 
 #define SCN_QUOTE_CONTENT_MAX 32u
 
-void scn_quote(char out[SCN_QUOTE_SIZE], const char *s, size_t len)
-{
+void scn_quote(char out[SCN_QUOTE_SIZE], const char *s, size_t len) {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
     out[o++] = '\'';
@@ -348,8 +323,7 @@ void scn_quote(char out[SCN_QUOTE_SIZE], const char *s, size_t len)
     out[o] = '\0';
 }
 
-void scn_format_duration(uint64_t ns, char out[SCN_DURATION_TEXT_SIZE])
-{
+void scn_format_duration(uint64_t ns, char out[SCN_DURATION_TEXT_SIZE]) {
     const scn_unit *unit = &scn_units[SCN_UNIT_COUNT - 1]; /* ns divides all */
     for (size_t i = 0; i < SCN_UNIT_COUNT && ns != 0; i++) {
         if (ns % scn_units[i].ns == 0) {
@@ -368,8 +342,7 @@ void scn_format_duration(uint64_t ns, char out[SCN_DURATION_TEXT_SIZE])
 
 /* Optimal string alignment distance (Levenshtein plus adjacent swaps), on
  * three rows of a fixed size. */
-static size_t scn_edit_distance(const char *a, size_t a_len, const char *b, size_t b_len)
-{
+static size_t scn_edit_distance(const char *a, size_t a_len, const char *b, size_t b_len) {
     assert(a_len <= SCN_SUGGEST_LEN_MAX && b_len <= SCN_SUGGEST_LEN_MAX);
     size_t rows[3][SCN_SUGGEST_LEN_MAX + 1];
     size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
@@ -398,8 +371,7 @@ static size_t scn_edit_distance(const char *a, size_t a_len, const char *b, size
 }
 
 /* True when b is a permutation of s[0..len). */
-static bool scn_same_bytes(const char *s, size_t len, const char *b)
-{
+static bool scn_same_bytes(const char *s, size_t len, const char *b) {
     if (strlen(b) != len)
         return false;
     for (size_t i = 0; i < len; i++) {
@@ -415,8 +387,7 @@ static bool scn_same_bytes(const char *s, size_t len, const char *b)
 }
 
 const char *scn_suggest(const char *s, size_t len, const char *const *candidates,
-                        size_t candidate_count)
-{
+                        size_t candidate_count) {
     if (len == 0 || len > SCN_SUGGEST_LEN_MAX)
         return NULL;
     const char *best = NULL;

@@ -15,13 +15,11 @@
 static pod_scenario scn;
 static pod_scn_error err;
 
-static bool parse_len(const char *text, size_t len)
-{
+static bool parse_len(const char *text, size_t len) {
     return pod_scenario_parse(&scn, "t.scn", text, len, &err);
 }
 
-static bool parse(const char *text)
-{
+static bool parse(const char *text) {
     return parse_len(text, strlen(text));
 }
 
@@ -330,7 +328,8 @@ Test(duration, messages) {
     PARSE_ERR(CLUSTER "run 1.5ns\n", 2, 5, "'1.5ns' is finer than 1ns");
     PARSE_ERR(CLUSTER "run 10sec\n", 2, 7, "unknown unit 'sec' in duration '10sec'");
     PARSE_ERR(CLUSTER "run 18446744073709551616ns\n", 2, 5, "too large");
-    PARSE_ERR(CLUSTER "run ten\n", 2, 5, "expected a duration like 10s, 250ms or 1.5s, found 'ten'");
+    PARSE_ERR(CLUSTER "run ten\n", 2, 5,
+              "expected a duration like 10s, 250ms or 1.5s, found 'ten'");
     PARSE_ERR(CLUSTER "run 1..5s\n", 2, 5, "found '1..5s'");
 }
 
@@ -440,8 +439,10 @@ Test(partition, errors) {
               "expected ',', '|' or the end of the line after 'n1', found ';'");
     PARSE_ERR(CLUSTER "at 1s partition n1, n2 n3\n", 2, 24, "found 'n3'");
     PARSE_ERR(CLUSTER "at 1s partition n1 | n2,n4\n", 2, 25, "'n4' does not exist");
-    PARSE_ERR(CLUSTER "at 1s partition n1 | n2,n3x\n", 2, 25, "expected a node name like n1, found 'n3x'");
-    PARSE_ERR("at 1s partition n1 | n2\n" CLUSTER, 1, 17, "node names need the 'cluster' line first");
+    PARSE_ERR(CLUSTER "at 1s partition n1 | n2,n3x\n", 2, 25,
+              "expected a node name like n1, found 'n3x'");
+    PARSE_ERR("at 1s partition n1 | n2\n" CLUSTER, 1, 17,
+              "node names need the 'cluster' line first");
 }
 
 /* ---- errors: the exact place and wording ---- */
@@ -455,7 +456,8 @@ Test(errors, cluster_line) {
     PARSE_ERR("cluster nodes=0 type=echo\n", 1, 15, "nodes=0 is out of range; expected 1..128");
     PARSE_ERR("cluster nodes=129 type=echo\n", 1, 15, "expected 1..128");
     PARSE_ERR("cluster nodes=three type=echo\n", 1, 15, "expected a node count");
-    PARSE_ERR("cluster nodes=3 type=Echo\n", 1, 22, "invalid character 'E' in node type name 'Echo'");
+    PARSE_ERR("cluster nodes=3 type=Echo\n", 1, 22,
+              "invalid character 'E' in node type name 'Echo'");
     PARSE_ERR("cluster nodes=3 type=e.cho\n", 1, 23, "invalid character '.'");
     PARSE_ERR("cluster nodes=3 typ=echo\n", 1, 17,
               "unknown 'cluster' key 'typ' (did you mean 'type'?); expected one of nodes, type");
@@ -477,15 +479,19 @@ Test(errors, seed_run_network_budget) {
     PARSE_ERR(CLUSTER "seed 1\nseed 2\n", 3, 1, "'seed' is already given on line 2");
     PARSE_ERR(CLUSTER "seed 1 2\n", 2, 8, "unexpected '2' after 'seed 1'");
     PARSE_ERR(CLUSTER "run 1s\nrun 2s\n", 3, 1, "'run' is already given on line 2");
-    PARSE_ERR(CLUSTER "run 10s fast\n", 2, 9, "unexpected 'fast' after 'run 10s'; expected the end of the line");
+    PARSE_ERR(CLUSTER "run 10s fast\n", 2, 9,
+              "unexpected 'fast' after 'run 10s'; expected the end of the line");
     PARSE_ERR(CLUSTER "network\n", 2, 8, "expected KEY=VALUE after 'network'");
-    PARSE_ERR(CLUSTER "network latncy=1ms\n", 2, 9, "(did you mean 'latency'?); expected one of latency, drop, dup");
-    PARSE_ERR(CLUSTER "network jitter=1ms\n", 2, 9, "unknown 'network' key 'jitter'; expected one of");
+    PARSE_ERR(CLUSTER "network latncy=1ms\n", 2, 9,
+              "(did you mean 'latency'?); expected one of latency, drop, dup");
+    PARSE_ERR(CLUSTER "network jitter=1ms\n", 2, 9,
+              "unknown 'network' key 'jitter'; expected one of");
     PARSE_ERR(CLUSTER "network latency=5ms..1ms\n", 2, 17, "'5ms..1ms' goes backwards");
     PARSE_ERR(CLUSTER "network latency=1ms..\n", 2, 22, "expected a duration like");
     PARSE_ERR(CLUSTER "network latency=..1ms\n", 2, 17, "found ''");
     PARSE_ERR(CLUSTER "network latency=1ms..5\n", 2, 23, "duration '5' needs a unit");
-    PARSE_ERR(CLUSTER "network drop=0.5\nnetwork drop=0.1\n", 3, 9, "'drop' is already set on line 2");
+    PARSE_ERR(CLUSTER "network drop=0.5\nnetwork drop=0.1\n", 3, 9,
+              "'drop' is already set on line 2");
     PARSE_ERR(CLUSTER "network drop=0.5 drop=0.1\n", 2, 18, "'drop' is already set on line 2");
     PARSE_ERR(CLUSTER "network drop 0.5\n", 2, 9, "expected KEY=VALUE, found 'drop'");
     PARSE_ERR(CLUSTER "budget pending=0\n", 2, 16, "pending=0 is out of range");
@@ -499,7 +505,8 @@ Test(errors, node_params) {
     PARSE_ERR(CLUSTER "node\n", 2, 5, "expected KEY=VALUE after 'node'");
     PARSE_ERR(CLUSTER "node Timeout=5\n", 2, 6, "invalid character 'T' in node parameter name");
     PARSE_ERR(CLUSTER "node time/out=5\n", 2, 10, "invalid character '/'");
-    PARSE_ERR(CLUSTER "node a=1\nnode b=2 a=2\n", 3, 10, "node parameter 'a' is already set on line 2");
+    PARSE_ERR(CLUSTER "node a=1\nnode b=2 a=2\n", 3, 10,
+              "node parameter 'a' is already set on line 2");
     PARSE_ERR(CLUSTER "node a\n", 2, 6, "expected KEY=VALUE, found 'a'");
     PARSE_ERR(CLUSTER "node a=\n", 2, 8, "expected a value after 'a='");
 }
@@ -514,7 +521,8 @@ Test(errors, at_lines) {
               "heal, block, partition");
     PARSE_ERR(CLUSTER "at 1s crash\n", 2, 12, "expected a node after 'crash'");
     PARSE_ERR(CLUSTER "at 1s restart   # why\n", 2, 14, "expected a node after 'restart'");
-    PARSE_ERR(CLUSTER "at 1s crash n4\n", 2, 13, "node 'n4' does not exist; the cluster has n1..n3");
+    PARSE_ERR(CLUSTER "at 1s crash n4\n", 2, 13,
+              "node 'n4' does not exist; the cluster has n1..n3");
     PARSE_ERR("cluster nodes=1 type=echo\nat 1s pause n2\n", 2, 13, "the cluster has only n1");
     PARSE_ERR(CLUSTER "at 1s crash n0\n", 2, 13, "'n0' does not exist");
     PARSE_ERR(CLUSTER "at 1s crash n99999999999999999999\n", 2, 13, "does not exist");
@@ -536,18 +544,22 @@ Test(errors, at_lines) {
     PARSE_ERR(CLUSTER "at 1s block n2 -> n2\n", 2, 19, "a node cannot block messages to itself");
     PARSE_ERR(CLUSTER "at 1s block n1 ->\n", 2, 18, "expected a node name after '->'");
     PARSE_ERR(CLUSTER "at 1s block\n", 2, 12, "expected a node name after 'block'");
-    PARSE_ERR(CLUSTER "at 1s block n1 -> n2 -> n3\n", 2, 22, "unexpected '->' after 'at 1s block n1 -> n2'");
-    PARSE_ERR(CLUSTER "at 1s block -> n2\n", 2, 13, "expected a node name like n1 after 'block', found '->'");
+    PARSE_ERR(CLUSTER "at 1s block n1 -> n2 -> n3\n", 2, 22,
+              "unexpected '->' after 'at 1s block n1 -> n2'");
+    PARSE_ERR(CLUSTER "at 1s block -> n2\n", 2, 13,
+              "expected a node name like n1 after 'block', found '->'");
 }
 
 Test(errors, expect_lines) {
     PARSE_ERR(CLUSTER "expect\n", 2, 7, "expected a counter after 'expect'");
-    PARSE_ERR(CLUSTER "expect x\n", 2, 9, "expected a comparison after 'x'; one of ==, !=, <, <=, >, >=");
+    PARSE_ERR(CLUSTER "expect x\n", 2, 9,
+              "expected a comparison after 'x'; one of ==, !=, <, <=, >, >=");
     PARSE_ERR(CLUSTER "expect x = 1\n", 2, 10, "unknown comparison '=' (did you mean '=='?)");
     PARSE_ERR(CLUSTER "expect x => 1\n", 2, 10, "(did you mean '>='?)");
     PARSE_ERR(CLUSTER "expect x =< 1\n", 2, 10, "(did you mean '<='?)");
     PARSE_ERR(CLUSTER "expect x >= \n", 2, 12, "expected a whole number after '>='");
-    PARSE_ERR(CLUSTER "expect x >= -1\n", 2, 13, "expected a counter value (a whole number like 42), found '-1'");
+    PARSE_ERR(CLUSTER "expect x >= -1\n", 2, 13,
+              "expected a counter value (a whole number like 42), found '-1'");
     PARSE_ERR(CLUSTER "expect x >= 18446744073709551616\n", 2, 13, "too large");
     PARSE_ERR(CLUSTER "expect X >= 1\n", 2, 8, "invalid character 'X' in counter name 'X'");
     PARSE_ERR(CLUSTER "expect a-b >= 1\n", 2, 9, "invalid character '-'");
@@ -569,7 +581,8 @@ Test(errors, unknown_directives) {
 
 Test(errors, quoting) {
     /* Long input is cut with "..."; the message stays bounded. */
-    PARSE_ERR(CLUSTER "run aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+    PARSE_ERR(CLUSTER
+              "run aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
               2, 5, "found 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
     /* Bytes outside printable ASCII are shown as \xNN. */
     PARSE_ERR(CLUSTER "at 1s crash \x01\xff\n", 2, 13, "found '\\x01\\xff'");
@@ -579,7 +592,8 @@ Test(errors, quoting) {
     char text[256];
     memset(text, '\x80', sizeof text);
     text[sizeof text - 1] = '\0';
-    PARSE_ERR(text, 1, 1, "...'; expected one of cluster, seed, run, network, budget, node, at, expect");
+    PARSE_ERR(text, 1, 1,
+              "...'; expected one of cluster, seed, run, network, budget, node, at, expect");
     cr_assert_lt(strlen(err.message), sizeof err.message - 1);
 }
 
@@ -621,7 +635,8 @@ Test(limits, too_many_expects_and_params) {
     PARSE_OK(text);
     cr_assert_eq(scn.param_count, POD_SCN_PARAMS_MAX);
     snprintf(text + n, sizeof text - n, " more=1\n");
-    PARSE_ERR(text, 2, (uint32_t)(n - strlen(CLUSTER)) + 2, "too many node parameters; the limit is 32");
+    PARSE_ERR(text, 2, (uint32_t)(n - strlen(CLUSTER)) + 2,
+              "too many node parameters; the limit is 32");
 }
 
 Test(limits, name_and_value_lengths) {
@@ -709,8 +724,7 @@ Test(files, directory) {
     cr_assert(strstr(err.message, "cannot read the file") != NULL, "%s", err.message);
 }
 
-static void write_file(const char *path, const char *text, size_t len)
-{
+static void write_file(const char *path, const char *text, size_t len) {
     FILE *f = fopen(path, "wb");
     cr_assert_not_null(f);
     cr_assert_eq(fwrite(text, 1, len, f), len);

@@ -1,0 +1,72 @@
+/* kv_proto.h — the wire format between clients and key-value nodes, shared
+ * with the simulator's clients (sim/), which speak it over pod_env's network.
+ *
+ * Request  (client -> node): u8 KV_MSG_REQUEST, 3 zero bytes, u32 client_id,
+ *          u64 request_no, then a command encoded by pod_kv_cmd_encode.
+ * Response (node -> client): u8 KV_MSG_RESPONSE, u8 status (pod_kv_status or
+ *          KV_REPLY_*), 2 zero bytes, u32 client_id, u64 request_no,
+ *          u32 value_len, then the value (GET).
+ * All integers little-endian. (client_id, request_no) names a request
+ * uniquely: the Idempotent Receiver's key. */
+#ifndef PODSIM_KV_PROTO_H
+#define PODSIM_KV_PROTO_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "nodes/kv_store.h"
+
+#define KV_MSG_REQUEST 0x51u
+#define KV_MSG_RESPONSE 0x52u
+#define KV_HEADER_BYTES 16u
+#define KV_RESPONSE_HEADER_BYTES 20u
+
+/* Statuses beyond pod_kv_status: the request was not executed. */
+enum {
+    KV_REPLY_UNAVAILABLE = 100, /* the node cannot serve now (busy, failed, recovering) */
+};
+
+typedef struct kv_header {
+    uint8_t type;
+    uint8_t status;      /* responses only */
+    uint32_t client_id;
+    uint64_t request_no;
+} kv_header;
+
+static inline void kv_put_u32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void kv_put_u64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint32_t kv_get_u32(const uint8_t *p) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+static inline uint64_t kv_get_u64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static inline void kv_header_encode(const kv_header *h, uint8_t out[KV_HEADER_BYTES]) {
+    out[0] = h->type;
+    out[1] = h->status;
+    out[2] = out[3] = 0;
+    kv_put_u32(out + 4, h->client_id);
+    kv_put_u64(out + 8, h->request_no);
+}
+
+/* Returns 0 when bytes start with a well-formed header of `type`. */
+static inline int kv_header_decode(const uint8_t *bytes, uint32_t len, uint8_t type, kv_header *h) {
+    if (len < KV_HEADER_BYTES || bytes[0] != type || bytes[2] || bytes[3]) return -1;
+    if (type == KV_MSG_REQUEST && bytes[1]) return -1;
+    h->type = bytes[0];
+    h->status = bytes[1];
+    h->client_id = kv_get_u32(bytes + 4);
+    h->request_no = kv_get_u64(bytes + 8);
+    return 0;
+}
+
+#endif
