@@ -118,6 +118,11 @@ typedef struct pod_env_ops {
 
     /* --- observability: a note in the trace (not part of behaviour) --- */
     void (*note)(pod_env *env, const char *text);
+
+    /* --- fail-stop: the process exits (as on a failed fsync). Memory is
+     * lost, the page cache is not. Takes effect when the current callback
+     * returns; the node stays down until restarted. */
+    void (*fail_stop)(pod_env *env, const char *why);
 } pod_env_ops;
 
 struct pod_env {
@@ -131,6 +136,9 @@ struct pod_env {
  * node type does not have stay 0. */
 typedef struct pod_node_view {
     uint64_t counters[8];      /* node-type specific, named by counter_names */
+    uint64_t applied_index;    /* last log index applied to the state machine */
+    uint64_t durable_index;    /* last log index known durable */
+    uint64_t state_hash;       /* hash of the applied state (canonical order) */
 } pod_node_view;
 
 /* Node parameters from the scenario file (`node KEY=VALUE`), as text; the

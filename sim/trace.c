@@ -14,7 +14,7 @@ static const struct {
 } kind_info[POD_TR_KIND_COUNT] = {
     [POD_TR_RUN_START] = {"run-start", "seed", "nodes"},
     [POD_TR_NODE_START] = {"node-start", "incarnation", NULL},
-    [POD_TR_NODE_CRASH] = {"node-crash", NULL, NULL},
+    [POD_TR_NODE_CRASH] = {"node-crash", "power_loss", NULL},
     [POD_TR_NODE_PAUSE] = {"node-pause", NULL, NULL},
     [POD_TR_NODE_RESUME] = {"node-resume", NULL, NULL},
     [POD_TR_MSG_SEND] = {"send", "len", "hash"},

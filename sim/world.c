@@ -19,6 +19,7 @@ const char *const pod_world_counter_names[POD_CTR_COUNT] = {
     [POD_CTR_CRASHES] = "crashes",
     [POD_CTR_RESTARTS] = "restarts",
     [POD_CTR_PAUSES] = "pauses",
+    [POD_CTR_FAIL_STOPS] = "fail_stops",
 };
 
 const char *pod_verdict_name(pod_verdict verdict) {
@@ -105,7 +106,10 @@ static void node_boot(pod_world *world, uint16_t id) {
     }
 }
 
-static void node_crash(pod_world *world, uint16_t id) {
+/* Ends the node's process: memory, timers, held events and disk ops in
+ * flight are gone. `power_loss` also lets the disk decide the fate of
+ * everything unsynced; a process exit leaves the page cache as it was. */
+static void node_stop(pod_world *world, uint16_t id, bool power_loss) {
     pod_world_node *n = &world->nodes[id];
     if (!n->up) return;
     node_counters_add(world, n, world->retired_node_counters);
@@ -118,12 +122,13 @@ static void node_crash(pod_world *world, uint16_t id) {
         if (n->held[i].kind == POD_EV_DELIVER) pod_msgpool_release(&world->msgs, (uint32_t)n->held[i].a);
     }
     n->held_count = 0;
-    /* Power loss: the disk decides the fate of what was not synced. */
-    pod_disk_crash(n->disk, &n->disk_rng);
+    if (power_loss) pod_disk_crash(n->disk, &n->disk_rng);
     pod_world_disk_reset_inflight(n);
+    n->fail_stop_pending = false;
     n->incarnation++; /* its pending timers and disk completions are void */
-    world->counters[POD_CTR_CRASHES]++;
-    pod_world_trace(world, POD_TR_NODE_CRASH, id, 0, 0, 0, NULL);
+    world->counters[power_loss ? POD_CTR_CRASHES : POD_CTR_FAIL_STOPS]++;
+    pod_world_trace(world, POD_TR_NODE_CRASH, id, 0, power_loss, 0,
+                    power_loss ? "power loss" : "process exit");
     for (uint32_t i = 0; i < world->checker_count; i++) {
         if (world->checkers[i]->on_crash) {
             world->checkers[i]->on_crash(world->checker_state[i], world, id);
@@ -167,7 +172,7 @@ static void node_resume(pod_world *world, uint16_t id) {
 static void run_action(pod_world *world, const pod_action *act) {
     switch (act->kind) {
     case POD_ACT_CRASH:
-        node_crash(world, act->node);
+        node_stop(world, act->node, true);
         break;
     case POD_ACT_RESTART:
         if (world->nodes[act->node].up) {
@@ -216,7 +221,7 @@ static bool event_is_stale(const pod_world *world, const pod_event *event) {
     }
 }
 
-static void dispatch(pod_world *world, const pod_event *event, pod_event_id id) {
+static void dispatch_one(pod_world *world, const pod_event *event, pod_event_id id) {
     switch ((pod_event_kind)event->kind) {
     case POD_EV_NODE_BOOT:
         node_boot(world, event->node);
@@ -254,6 +259,17 @@ static void dispatch(pod_world *world, const pod_event *event, pod_event_id id) 
     }
     }
     assert(!"unknown event kind");
+}
+
+static void dispatch(pod_world *world, const pod_event *event, pod_event_id id) {
+    dispatch_one(world, event, id);
+    /* A node that asked to exit goes only now, outside its own callback. */
+    if (world->fail_stop_requested) {
+        world->fail_stop_requested = false;
+        for (uint16_t node = 0; node < world->node_count; node++) {
+            if (world->nodes[node].fail_stop_pending) node_stop(world, node, false);
+        }
+    }
 }
 
 /* --- setup and teardown -------------------------------------------------- */

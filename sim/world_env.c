@@ -63,6 +63,13 @@ static void env_note(pod_env *env, const char *text) {
     pod_world_trace(world_of(env), POD_TR_NOTE, env->self, 0, 0, 0, text);
 }
 
+static void env_fail_stop(pod_env *env, const char *why) {
+    pod_world_node *n = node_of(env);
+    n->fail_stop_pending = true;
+    world_of(env)->fail_stop_requested = true;
+    pod_world_trace(world_of(env), POD_TR_NOTE, env->self, 0, 0, 0, why);
+}
+
 const pod_env_ops pod_world_env_ops = {
     .now_ns = env_now_ns,
     .timer_set = env_timer_set,
@@ -81,4 +88,5 @@ const pod_env_ops pod_world_env_ops = {
     .dir_fsync = pod_world_disk_dir_fsync,
     .list = pod_world_disk_list,
     .note = env_note,
+    .fail_stop = env_fail_stop,
 };

@@ -46,6 +46,7 @@ typedef struct pod_world_node {
     uint32_t incarnation; /* bumped at every crash: stale events are ignored */
     bool up;
     bool paused;
+    bool fail_stop_pending; /* the node asked to exit; done after its callback */
     /* Events that arrived while paused, replayed in order on resume. */
     pod_event *held;
     uint32_t held_count;
@@ -63,6 +64,7 @@ typedef enum pod_world_counter {
     POD_CTR_CRASHES,
     POD_CTR_RESTARTS,
     POD_CTR_PAUSES,
+    POD_CTR_FAIL_STOPS,
     POD_CTR_COUNT
 } pod_world_counter;
 
@@ -91,6 +93,7 @@ struct pod_world {
     const pod_checker *checkers[16];
     void *checker_state[16];
     uint32_t checker_count;
+    bool fail_stop_requested; /* some node's fail_stop_pending is set */
     /* The first violation stops the run. */
     bool violated;
     char violation_check[64];

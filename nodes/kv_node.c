@@ -1,0 +1,292 @@
+/* kv_node.c — one key-value node, Write-Ahead Log first.
+ *
+ * A write request becomes one WAL record (the whole command, so a
+ * multi-key transaction is one record: all or nothing after any crash).
+ * The command is applied to the state machine, and the client answered,
+ * only when the record is durable — after the fsync that covers it
+ * completed — in log order, so the state after a restart (the replay of
+ * exactly the durable log) is the state the node had acknowledged. Reads are
+ * answered from the applied state, which holds only durable writes.
+ *
+ * On a failed write or fsync the node exits (fail-stop) and recovers from
+ * its log on restart: it never believes an fsync retried after a failure.
+ * A log corrupt in the middle makes the node refuse to start. */
+#include "nodes/kv_node.h"
+
+#include "nodes/kv_proto.h"
+#include "nodes/kv_store.h"
+#include "nodes/wal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KV_PENDING_MAX 1024u          /* writes waiting for durability */
+#define KV_RECORD_CMD 1u              /* WAL record type: a client command */
+#define KV_RECORD_HEADER_BYTES 16u    /* client_id u32, reply_to u16, zero u16, request_no u64 */
+#define KV_SEGMENT_BYTES_DEFAULT (64u * 1024u)
+#define KV_SEGMENT_BYTES_MAX (64u * 1024u * 1024u)
+
+enum { CTR_REQUESTS, CTR_WRITES_ACKED, CTR_READS, CTR_REJECTED, CTR_RECOVERED_RECORDS,
+       CTR_WAL_FAILURES };
+
+static const char *const kv_counter_names[] = {
+    "requests", "writes_acked", "reads", "rejected", "recovered_records", "wal_failures", NULL,
+};
+
+typedef struct kv_pending {
+    uint64_t index;
+    uint8_t *record; /* the WAL payload: header + command */
+    uint32_t len;
+} kv_pending;
+
+typedef struct kv_node {
+    pod_env *env;
+    pod_wal *wal;
+    pod_kv_store *store;
+    uint64_t applied_index;
+    kv_pending pending[KV_PENDING_MAX]; /* ring, in index order */
+    uint32_t pending_head;
+    uint32_t pending_count;
+    bool failed;
+    uint64_t counters[8];
+    uint8_t reply_buf[KV_RESPONSE_HEADER_BYTES + POD_KV_VALUE_BYTES_MAX];
+} kv_node;
+
+/* --- parameters ----------------------------------------------------------- */
+
+static bool parse_bytes(const char *text, uint64_t *out) {
+    uint64_t v = 0;
+    if (!*text) return false;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9') return false;
+        v = v * 10 + (uint64_t)(*p - '0');
+        if (v > KV_SEGMENT_BYTES_MAX) return false;
+    }
+    *out = v;
+    return v >= 256;
+}
+
+static int kv_check_params(const pod_node_param *params, int count, char *err, size_t err_len) {
+    for (int i = 0; i < count; i++) {
+        uint64_t v;
+        if (strcmp(params[i].key, "segment_bytes") == 0) {
+            if (parse_bytes(params[i].value, &v)) continue;
+            snprintf(err, err_len, "expected segment_bytes=N with N in 256..%u, found '%s'",
+                     KV_SEGMENT_BYTES_MAX, params[i].value);
+            return i;
+        }
+        snprintf(err, err_len, "unknown parameter '%s'; expected segment_bytes", params[i].key);
+        return i;
+    }
+    return -1;
+}
+
+/* --- applying records ----------------------------------------------------- */
+
+/* Applies one WAL payload; returns false when it is not a valid command
+ * (a record that passed its checksum yet does not decode is a bug). */
+static bool apply_record(kv_node *node, const uint8_t *payload, uint32_t len, pod_kv_status *status,
+                         pod_kv_cmd *cmd) {
+    if (len < KV_RECORD_HEADER_BYTES) return false;
+    if (pod_kv_cmd_decode(payload + KV_RECORD_HEADER_BYTES, len - KV_RECORD_HEADER_BYTES, cmd) != POD_KV_OK) {
+        return false;
+    }
+    *status = pod_kv_apply(node->store, cmd, NULL, NULL);
+    return true;
+}
+
+typedef struct recovery {
+    kv_node *node;
+    bool bad;
+} recovery;
+
+static void recover_visit(void *arg, const pod_wal_entry *entry) {
+    recovery *r = arg;
+    if (r->bad) return;
+    pod_kv_status status;
+    pod_kv_cmd cmd;
+    if (entry->type != KV_RECORD_CMD || !apply_record(r->node, entry->payload, entry->len, &status, &cmd)) {
+        r->bad = true;
+        return;
+    }
+    r->node->applied_index = entry->index;
+    r->node->counters[CTR_RECOVERED_RECORDS]++;
+}
+
+/* --- replies -------------------------------------------------------------- */
+
+static void reply(kv_node *node, pod_addr to, uint32_t client_id, uint64_t request_no, uint8_t status,
+                  const uint8_t *value, uint32_t value_len) {
+    uint8_t *out = node->reply_buf;
+    kv_header h = {.type = KV_MSG_RESPONSE, .status = status, .client_id = client_id,
+                   .request_no = request_no};
+    kv_header_encode(&h, out);
+    kv_put_u32(out + KV_HEADER_BYTES, value_len);
+    if (value_len) memcpy(out + KV_RESPONSE_HEADER_BYTES, value, value_len);
+    node->env->ops->send(node->env, to, out, KV_RESPONSE_HEADER_BYTES + value_len);
+}
+
+/* Applies, in log order, every pending write the WAL now calls durable,
+ * and acknowledges each. */
+static void apply_durable(kv_node *node) {
+    uint64_t durable = pod_wal_durable_index(node->wal);
+    while (node->pending_count > 0) {
+        kv_pending *p = &node->pending[node->pending_head];
+        if (p->index > durable) break;
+        pod_kv_status status = POD_KV_E_MALFORMED;
+        pod_kv_cmd cmd;
+        apply_record(node, p->record, p->len, &status, &cmd);
+        node->applied_index = p->index;
+        uint32_t client_id = kv_get_u32(p->record);
+        pod_addr reply_to = (pod_addr)(p->record[4] | p->record[5] << 8);
+        uint64_t request_no = kv_get_u64(p->record + 8);
+        reply(node, reply_to, client_id, request_no, (uint8_t)status, NULL, 0);
+        node->counters[CTR_WRITES_ACKED]++;
+        free(p->record);
+        p->record = NULL;
+        node->pending_head = (node->pending_head + 1) % KV_PENDING_MAX;
+        node->pending_count--;
+    }
+}
+
+static void fail(kv_node *node, const char *why) {
+    node->failed = true;
+    node->counters[CTR_WAL_FAILURES]++;
+    node->env->ops->fail_stop(node->env, why);
+}
+
+/* --- node type callbacks -------------------------------------------------- */
+
+static void *kv_start(pod_env *env, const pod_node_param *params, int count) {
+    kv_node *node = calloc(1, sizeof *node);
+    if (!node) return NULL;
+    node->env = env;
+    node->store = pod_kv_create();
+    uint64_t segment_bytes = KV_SEGMENT_BYTES_DEFAULT;
+    for (int i = 0; i < count; i++) {
+        if (strcmp(params[i].key, "segment_bytes") == 0) parse_bytes(params[i].value, &segment_bytes);
+    }
+    pod_wal_config config = {.prefix = "wal", .segment_bytes_max = segment_bytes};
+    recovery r = {.node = node};
+    char why[200] = "";
+    pod_wal_result res = node->store ? pod_wal_open(env, &config, recover_visit, &r, &node->wal, why, sizeof why)
+                                     : POD_WAL_NOMEM;
+    if (res != POD_WAL_OK || r.bad) {
+        char note[300];
+        snprintf(note, sizeof note, "refusing to start: %s",
+                 r.bad ? "a valid record holds no valid command" : why[0] ? why : "WAL did not open");
+        env->ops->note(env, note);
+        if (node->wal) pod_wal_close(node->wal);
+        pod_kv_destroy(node->store);
+        free(node);
+        return NULL;
+    }
+    return node;
+}
+
+static void kv_stop(void *mem) {
+    kv_node *node = mem;
+    for (uint32_t i = 0; i < node->pending_count; i++) {
+        free(node->pending[(node->pending_head + i) % KV_PENDING_MAX].record);
+    }
+    pod_wal_close(node->wal);
+    pod_kv_destroy(node->store);
+    free(node);
+}
+
+static void handle_write(kv_node *node, pod_addr from, const kv_header *h, const uint8_t *cmd_bytes,
+                         uint32_t cmd_len) {
+    uint32_t len = KV_RECORD_HEADER_BYTES + cmd_len;
+    if (node->pending_count == KV_PENDING_MAX || len > POD_WAL_RECORD_BYTES_MAX) {
+        node->counters[CTR_REJECTED]++;
+        reply(node, from, h->client_id, h->request_no,
+              len > POD_WAL_RECORD_BYTES_MAX ? POD_KV_E_TOO_LARGE : KV_REPLY_UNAVAILABLE, NULL, 0);
+        return;
+    }
+    uint8_t *record = malloc(len);
+    if (!record) {
+        reply(node, from, h->client_id, h->request_no, KV_REPLY_UNAVAILABLE, NULL, 0);
+        return;
+    }
+    kv_put_u32(record, h->client_id);
+    record[4] = (uint8_t)from;
+    record[5] = (uint8_t)(from >> 8);
+    record[6] = record[7] = 0;
+    kv_put_u64(record + 8, h->request_no);
+    memcpy(record + KV_RECORD_HEADER_BYTES, cmd_bytes, cmd_len);
+    uint64_t index;
+    pod_wal_result res = pod_wal_append(node->wal, KV_RECORD_CMD, 0, record, len, &index);
+    if (res != POD_WAL_OK) {
+        free(record);
+        if (res == POD_WAL_LIMIT) {
+            node->counters[CTR_REJECTED]++;
+            reply(node, from, h->client_id, h->request_no, KV_REPLY_UNAVAILABLE, NULL, 0);
+            return;
+        }
+        fail(node, "WAL append failed: exiting to recover from the log");
+        return;
+    }
+    uint32_t slot = (node->pending_head + node->pending_count) % KV_PENDING_MAX;
+    node->pending[slot] = (kv_pending){.index = index, .record = record, .len = len};
+    node->pending_count++;
+}
+
+static void kv_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint32_t len) {
+    kv_node *node = mem;
+    kv_header h;
+    if (node->failed || kv_header_decode(bytes, len, KV_MSG_REQUEST, &h) != 0) return;
+    node->counters[CTR_REQUESTS]++;
+    pod_kv_cmd cmd;
+    pod_kv_status s = pod_kv_cmd_decode(bytes + KV_HEADER_BYTES, len - KV_HEADER_BYTES, &cmd);
+    if (s != POD_KV_OK) {
+        node->counters[CTR_REJECTED]++;
+        reply(node, from, h.client_id, h.request_no, (uint8_t)s, NULL, 0);
+        return;
+    }
+    if (pod_kv_cmd_is_write(&cmd)) {
+        handle_write(node, from, &h, bytes + KV_HEADER_BYTES, len - KV_HEADER_BYTES);
+        return;
+    }
+    const uint8_t *value = NULL;
+    uint32_t value_len = 0;
+    s = pod_kv_apply(node->store, &cmd, &value, &value_len);
+    node->counters[CTR_READS]++;
+    reply(node, from, h.client_id, h.request_no, (uint8_t)s, value, value_len);
+}
+
+static void kv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {
+    (void)mem;
+    (void)timer_id;
+    (void)cookie;
+}
+
+static void kv_on_disk(void *mem, const pod_disk_done *done) {
+    kv_node *node = mem;
+    if (node->failed || !pod_wal_owns(done)) return;
+    if (pod_wal_on_disk(node->wal, done) != POD_WAL_OK) {
+        fail(node, "WAL write or fsync failed: exiting to recover from the log");
+        return;
+    }
+    apply_durable(node);
+}
+
+static void kv_view(const void *mem, pod_node_view *out) {
+    const kv_node *node = mem;
+    memcpy(out->counters, node->counters, sizeof out->counters);
+    out->applied_index = node->applied_index;
+    out->durable_index = pod_wal_durable_index(node->wal);
+    out->state_hash = pod_kv_state_hash(node->store);
+}
+
+const pod_node_type pod_kv_node_type = {
+    .name = "kv",
+    .check_params = kv_check_params,
+    .start = kv_start,
+    .stop = kv_stop,
+    .on_message = kv_on_message,
+    .on_timer = kv_on_timer,
+    .on_disk = kv_on_disk,
+    .view = kv_view,
+    .counter_names = kv_counter_names,
+};
