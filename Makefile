@@ -38,7 +38,7 @@ clang:
 	cmake --build build/clang -j $(JOBS)
 
 fuzz-build:
-	cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DPODSIM_FUZZ=ON $(CMAKE_COMMON) >/dev/null
+	cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS=-O1 -DCMAKE_C_COMPILER=clang -DPODSIM_FUZZ=ON $(CMAKE_COMMON) >/dev/null
 	cmake --build build/fuzz -j $(JOBS)
 
 # A short libFuzzer run of every fuzz target from its seed corpus.
