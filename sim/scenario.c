@@ -8,6 +8,8 @@
  * input's length or a POD_SCN_*_MAX limit. */
 #include "sim/scenario.h"
 
+#include "sim/disk.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -41,6 +43,16 @@ typedef enum scn_key {
     SCN_KEY_DUP,
     SCN_KEY_EVENTS,
     SCN_KEY_PENDING,
+    SCN_KEY_SECTOR,
+    SCN_KEY_DISK_LATENCY,
+    SCN_KEY_SYNC_LATENCY,
+    SCN_KEY_READ_EIO,
+    SCN_KEY_ENOSPC,
+    SCN_KEY_FSYNC_EIO,
+    SCN_KEY_DIR_FSYNC_EIO,
+    SCN_KEY_BITFLIP,
+    SCN_KEY_STALL,
+    SCN_KEY_STALL_TIME,
     SCN_KEY_COUNT
 } scn_key;
 
@@ -387,8 +399,9 @@ static bool scn_value_type(scn_parser *p, const scn_token *value) {
     return true;
 }
 
-/* `latency=D` or `latency=MIN..MAX`. */
-static bool scn_value_latency(scn_parser *p, const scn_token *value) {
+/* `D` or `MIN..MAX`, durations with MIN <= MAX. */
+static bool scn_want_range(scn_parser *p, const scn_token *value, uint64_t *min_out,
+                           uint64_t *max_out) {
     char q[SCN_QUOTE_SIZE];
     size_t split = value->len;
     for (size_t i = 0; i + 1 < value->len; i++) {
@@ -408,11 +421,61 @@ static bool scn_value_latency(scn_parser *p, const scn_token *value) {
         return false;
     if (min_ns > max_ns)
         return scn_fail(p, value->col,
-                        "latency range %s goes backwards; expected MIN..MAX with MIN <= MAX",
+                        "range %s goes backwards; expected MIN..MAX with MIN <= MAX",
                         scn_q(q, value));
-    p->scn->network.latency_min_ns = min_ns;
-    p->scn->network.latency_max_ns = max_ns;
+    *min_out = min_ns;
+    *max_out = max_ns;
     return true;
+}
+
+/* `latency=D` or `latency=MIN..MAX`. */
+static bool scn_value_latency(scn_parser *p, const scn_token *value) {
+    return scn_want_range(p, value, &p->scn->network.latency_min_ns,
+                          &p->scn->network.latency_max_ns);
+}
+
+static bool scn_value_sector(scn_parser *p, const scn_token *value) {
+    uint64_t n = 0;
+    if (!scn_want_u64(p, value, "a sector size in bytes", &n))
+        return false;
+    if (n < 512 || n > 65536 || (n & (n - 1)) != 0)
+        return scn_fail(p, value->col,
+                        "sector=%" PRIu64 " is not a power of two in 512..65536 (4096 is usual)", n);
+    p->scn->disk.sector_bytes = (uint32_t)n;
+    return true;
+}
+
+static bool scn_value_disk_latency(scn_parser *p, const scn_token *value) {
+    return scn_want_range(p, value, &p->scn->disk.write_latency_min_ns,
+                          &p->scn->disk.write_latency_max_ns);
+}
+
+static bool scn_value_sync_latency(scn_parser *p, const scn_token *value) {
+    return scn_want_range(p, value, &p->scn->disk.sync_latency_min_ns,
+                          &p->scn->disk.sync_latency_max_ns);
+}
+
+static bool scn_value_stall_time(scn_parser *p, const scn_token *value) {
+    return scn_want_range(p, value, &p->scn->disk.stall_min_ns, &p->scn->disk.stall_max_ns);
+}
+
+static bool scn_value_read_eio(scn_parser *p, const scn_token *value) {
+    return scn_want_ppm(p, value, &p->scn->disk.read_eio_ppm);
+}
+static bool scn_value_enospc(scn_parser *p, const scn_token *value) {
+    return scn_want_ppm(p, value, &p->scn->disk.write_enospc_ppm);
+}
+static bool scn_value_fsync_eio(scn_parser *p, const scn_token *value) {
+    return scn_want_ppm(p, value, &p->scn->disk.fsync_eio_ppm);
+}
+static bool scn_value_dir_fsync_eio(scn_parser *p, const scn_token *value) {
+    return scn_want_ppm(p, value, &p->scn->disk.dir_fsync_eio_ppm);
+}
+static bool scn_value_bitflip(scn_parser *p, const scn_token *value) {
+    return scn_want_ppm(p, value, &p->scn->disk.bitflip_ppm);
+}
+static bool scn_value_stall(scn_parser *p, const scn_token *value) {
+    return scn_want_ppm(p, value, &p->scn->disk.stall_ppm);
 }
 
 static bool scn_value_drop(scn_parser *p, const scn_token *value) {
@@ -456,6 +519,18 @@ static const scn_key_spec scn_network_keys[] = {
 static const scn_key_spec scn_budget_keys[] = {
     {"events", SCN_KEY_EVENTS, scn_value_events},
     {"pending", SCN_KEY_PENDING, scn_value_pending},
+};
+static const scn_key_spec scn_disk_keys[] = {
+    {"sector", SCN_KEY_SECTOR, scn_value_sector},
+    {"latency", SCN_KEY_DISK_LATENCY, scn_value_disk_latency},
+    {"sync_latency", SCN_KEY_SYNC_LATENCY, scn_value_sync_latency},
+    {"read_eio", SCN_KEY_READ_EIO, scn_value_read_eio},
+    {"enospc", SCN_KEY_ENOSPC, scn_value_enospc},
+    {"fsync_eio", SCN_KEY_FSYNC_EIO, scn_value_fsync_eio},
+    {"dir_fsync_eio", SCN_KEY_DIR_FSYNC_EIO, scn_value_dir_fsync_eio},
+    {"bitflip", SCN_KEY_BITFLIP, scn_value_bitflip},
+    {"stall", SCN_KEY_STALL, scn_value_stall},
+    {"stall_time", SCN_KEY_STALL_TIME, scn_value_stall_time},
 };
 #define SCN_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -507,6 +582,11 @@ static bool scn_parse_run(scn_parser *p, const scn_token *directive) {
 static bool scn_parse_network(scn_parser *p, const scn_token *directive) {
     return scn_parse_pairs(p, directive, scn_network_keys, SCN_COUNT(scn_network_keys),
                            "network latency=1ms..5ms drop=1%");
+}
+
+static bool scn_parse_disk(scn_parser *p, const scn_token *directive) {
+    return scn_parse_pairs(p, directive, scn_disk_keys, SCN_COUNT(scn_disk_keys),
+                           "disk sector=4096 latency=10us..100us fsync_eio=0.1%");
 }
 
 static bool scn_parse_budget(scn_parser *p, const scn_token *directive) {
@@ -801,8 +881,8 @@ typedef struct scn_directive {
 
 static const scn_directive scn_directives[] = {
     {"cluster", scn_parse_cluster}, {"seed", scn_parse_seed}, {"run", scn_parse_run},
-    {"network", scn_parse_network}, {"budget", scn_parse_budget}, {"node", scn_parse_node},
-    {"at", scn_parse_at},           {"expect", scn_parse_expect},
+    {"network", scn_parse_network}, {"disk", scn_parse_disk},       {"budget", scn_parse_budget},
+    {"node", scn_parse_node},       {"at", scn_parse_at},           {"expect", scn_parse_expect},
 };
 
 static bool scn_parse_line(scn_parser *p) {
@@ -878,6 +958,17 @@ static void scn_set_defaults(pod_scenario *scn, const char *path) {
     scn->network.latency_max_ns = SCN_LATENCY_MAX_NS_DEFAULT;
     scn->budget.events_max = SCN_EVENTS_MAX_DEFAULT;
     scn->budget.pending_max = SCN_PENDING_MAX_DEFAULT;
+    /* The disk's defaults live with the disk model, in one place. */
+    pod_disk_config disk = pod_disk_config_default();
+    scn->disk = (pod_disk_model){
+        .sector_bytes = disk.sector_size,
+        .write_latency_min_ns = disk.write_latency_min_ns,
+        .write_latency_max_ns = disk.write_latency_max_ns,
+        .sync_latency_min_ns = disk.sync_latency_min_ns,
+        .sync_latency_max_ns = disk.sync_latency_max_ns,
+        .stall_min_ns = disk.faults.stall_min_ns,
+        .stall_max_ns = disk.faults.stall_max_ns,
+    };
 }
 
 bool pod_scenario_parse(pod_scenario *scn, const char *path, const char *text, size_t len,

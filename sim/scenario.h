@@ -77,6 +77,24 @@ typedef struct pod_network_model {
     uint32_t dup_ppm;         /* probability a message is delivered twice */
 } pod_network_model;
 
+/* `disk ...`: the simulated disk of every node (sim/disk.h; the model in
+ * docs/disk-model.md). Defaults are pod_disk_config_default()'s. */
+typedef struct pod_disk_model {
+    uint32_t sector_bytes;          /* sector=4096: 512..65536, a power of two */
+    uint64_t write_latency_min_ns;  /* latency=10us..100us */
+    uint64_t write_latency_max_ns;
+    uint64_t sync_latency_min_ns;   /* sync_latency=100us..2ms (fsync, dir fsync) */
+    uint64_t sync_latency_max_ns;
+    uint32_t read_eio_ppm;          /* read_eio=P: a read fails with EIO */
+    uint32_t write_enospc_ppm;      /* enospc=P: a write fails with ENOSPC */
+    uint32_t fsync_eio_ppm;         /* fsync_eio=P: an fsync fails, dropping its data */
+    uint32_t dir_fsync_eio_ppm;     /* dir_fsync_eio=P */
+    uint32_t bitflip_ppm;           /* bitflip=P: per crash, one durable bit flips */
+    uint32_t stall_ppm;             /* stall=P: an op stalls for stall_time */
+    uint64_t stall_min_ns;          /* stall_time=50ms..500ms */
+    uint64_t stall_max_ns;
+} pod_disk_model;
+
 typedef struct pod_budget {
     uint64_t events_max;      /* events dispatched before the run is stopped */
     uint64_t pending_max;     /* events pending at once */
@@ -91,6 +109,7 @@ typedef struct pod_scenario {
     uint64_t seed;            /* `seed N`: the default when --seed is absent */
     uint64_t run_ns;          /* `run 10s`: simulated time to run */
     pod_network_model network;
+    pod_disk_model disk;
     pod_budget budget;
     pod_scn_param params[POD_SCN_PARAMS_MAX];
     uint32_t param_count;

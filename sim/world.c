@@ -389,7 +389,8 @@ static bool world_init(pod_world *world, const pod_scenario *scn, const pod_run_
                            .cluster_size = world->node_count};
         pod_rng_seed_stream(&n->rng, opt->seed, POD_STREAM_NODE_BASE + id);
         pod_rng_seed_stream(&n->disk_rng, opt->seed, POD_STREAM_DISK_NODE_BASE + id);
-        pod_disk_config disk_config = pod_disk_config_default();
+        pod_disk_config disk_config = pod_world_disk_config(&scn->disk);
+        assert(pod_disk_config_check(&disk_config) == NULL);
         n->disk = pod_disk_create(&disk_config);
         n->inflight = malloc(POD_DISK_INFLIGHT_MAX * sizeof *n->inflight);
         if (!n->disk || !n->inflight) return false;

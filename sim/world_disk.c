@@ -39,6 +39,24 @@ static void inflight_release(pod_world_node *n, uint32_t index) {
     n->inflight_free = index;
 }
 
+pod_disk_config pod_world_disk_config(const pod_disk_model *model) {
+    pod_disk_config c = pod_disk_config_default();
+    c.sector_size = model->sector_bytes;
+    c.write_latency_min_ns = model->write_latency_min_ns;
+    c.write_latency_max_ns = model->write_latency_max_ns;
+    c.sync_latency_min_ns = model->sync_latency_min_ns;
+    c.sync_latency_max_ns = model->sync_latency_max_ns;
+    c.faults.read_eio_ppm = model->read_eio_ppm;
+    c.faults.write_enospc_ppm = model->write_enospc_ppm;
+    c.faults.fsync_eio_ppm = model->fsync_eio_ppm;
+    c.faults.dir_fsync_eio_ppm = model->dir_fsync_eio_ppm;
+    c.faults.bitflip_on_crash_ppm = model->bitflip_ppm;
+    c.faults.stall_ppm = model->stall_ppm;
+    c.faults.stall_min_ns = model->stall_min_ns;
+    c.faults.stall_max_ns = model->stall_max_ns;
+    return c;
+}
+
 void pod_world_disk_reset_inflight(pod_world_node *n) {
     n->inflight_free = POD_INFLIGHT_NONE;
     for (uint32_t i = POD_DISK_INFLIGHT_MAX; i-- > 0;) {

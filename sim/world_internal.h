@@ -125,6 +125,8 @@ pod_status pod_world_disk_dir_fsync(pod_env *env, uint64_t cookie);
 pod_status pod_world_disk_rename(pod_env *env, const char *from, const char *to);
 pod_status pod_world_disk_unlink(pod_env *env, const char *name);
 pod_status pod_world_disk_list(pod_env *env, void (*visit)(void *arg, const char *name), void *arg);
+/* The disk config a scenario's `disk` line asks for. */
+pod_disk_config pod_world_disk_config(const pod_disk_model *model);
 /* Forgets every op in flight (a crash). */
 void pod_world_disk_reset_inflight(pod_world_node *n);
 /* Finishes op `index` of `node` (a sync becomes durable here) into *done. */

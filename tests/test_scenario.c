@@ -445,12 +445,45 @@ Test(partition, errors) {
               "node names need the 'cluster' line first");
 }
 
+/* ---- the disk line ---- */
+
+Test(disk, defaults_then_every_key) {
+    PARSE_OK(CLUSTER);
+    cr_assert_eq(scn.disk.sector_bytes, 4096u);
+    cr_assert_eq(scn.disk.fsync_eio_ppm, 0u);
+    cr_assert_leq(scn.disk.write_latency_min_ns, scn.disk.write_latency_max_ns);
+    PARSE_OK(CLUSTER "disk sector=512 latency=1us..2us sync_latency=3ms fsync_eio=1% read_eio=0.5%\n"
+                     "disk enospc=0.001 dir_fsync_eio=2% bitflip=10% stall=1% stall_time=1s..2s\n");
+    cr_assert_eq(scn.disk.sector_bytes, 512u);
+    cr_assert_eq(scn.disk.write_latency_min_ns, 1000u);
+    cr_assert_eq(scn.disk.write_latency_max_ns, 2000u);
+    cr_assert_eq(scn.disk.sync_latency_min_ns, 3000000u);
+    cr_assert_eq(scn.disk.sync_latency_max_ns, 3000000u);
+    cr_assert_eq(scn.disk.fsync_eio_ppm, 10000u);
+    cr_assert_eq(scn.disk.read_eio_ppm, 5000u);
+    cr_assert_eq(scn.disk.write_enospc_ppm, 1000u);
+    cr_assert_eq(scn.disk.dir_fsync_eio_ppm, 20000u);
+    cr_assert_eq(scn.disk.bitflip_ppm, 100000u);
+    cr_assert_eq(scn.disk.stall_ppm, 10000u);
+    cr_assert_eq(scn.disk.stall_min_ns, 1000000000u);
+    cr_assert_eq(scn.disk.stall_max_ns, 2000000000u);
+}
+
+Test(disk, errors) {
+    PARSE_ERR(CLUSTER "disk sector=1000\n", 2, 13, "not a power of two in 512..65536");
+    PARSE_ERR(CLUSTER "disk sector=256\n", 2, 13, "not a power of two");
+    PARSE_ERR(CLUSTER "disk latency=2ms..1ms\n", 2, 14, "goes backwards");
+    PARSE_ERR(CLUSTER "disk fsync_eio=150%\n", 2, 16, "");
+    PARSE_ERR(CLUSTER "disk fsync=1%\n", 2, 6, "fsync_eio");
+    PARSE_ERR(CLUSTER "disk sector=512\ndisk sector=4096\n", 3, 6, "line 2");
+}
+
 /* ---- errors: the exact place and wording ---- */
 
 Test(errors, cluster_line) {
     PARSE_ERR("clustr nodes=3 type=echo\n", 1, 1,
               "unknown directive 'clustr' (did you mean 'cluster'?); expected one of cluster, "
-              "seed, run, network, budget, node, at, expect");
+              "seed, run, network, disk, budget, node, at, expect");
     PARSE_ERR("cluster nodes=3\n", 1, 16, "missing 'type=NAME'");
     PARSE_ERR("cluster type=echo\n", 1, 18, "missing 'nodes=N'");
     PARSE_ERR("cluster nodes=0 type=echo\n", 1, 15, "nodes=0 is out of range; expected 1..128");
@@ -593,7 +626,7 @@ Test(errors, quoting) {
     memset(text, '\x80', sizeof text);
     text[sizeof text - 1] = '\0';
     PARSE_ERR(text, 1, 1,
-              "...'; expected one of cluster, seed, run, network, budget, node, at, expect");
+              "...'; expected one of cluster, seed, run, network, disk, budget, node, at, expect");
     cr_assert_lt(strlen(err.message), sizeof err.message - 1);
 }
 
