@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and exits 2.
 set -euo pipefail
 
-packages=(cmake make gcc clang pkg-config libcriterion-dev libxxhash-dev)
+packages=(cmake make gcc libc6-dev clang pkg-config libcriterion-dev libxxhash-dev)
 # The sanitizer and fuzzer runtimes for clang come with libclang-rt-14-dev.
 packages+=(libclang-rt-14-dev)
 

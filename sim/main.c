@@ -58,6 +58,28 @@ static void print_summary(FILE *out, const pod_run_result *r, const char *path) 
             pod_verdict_name(r->verdict), path, r->seed, r->events, when, r->trace_hash);
 }
 
+/* Prints the one command that reproduces this run, with the options that
+ * change its course; the path is quoted when the shell would split it. */
+static void print_replay(FILE *out, const pod_cli_run_args *args, uint64_t seed) {
+    bool plain = args->path[0] != '\0';
+    for (const char *c = args->path; *c; c++) {
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+", *c)) plain = false;
+    }
+    fputs("replay: podsim run ", out);
+    if (plain) {
+        fputs(args->path, out);
+    } else {
+        fputc('\'', out);
+        for (const char *c = args->path; *c; c++) {
+            if (*c == '\'') fputs("'\\''", out); else fputc(*c, out);
+        }
+        fputc('\'', out);
+    }
+    fprintf(out, " --seed %" PRIu64, seed);
+    if (args->events_max) fprintf(out, " --max-events %" PRIu64, args->events_max);
+    fputs(" --trace\n", out);
+}
+
 static int load_scenario(const char *path, pod_scenario *scn, const pod_node_type **type_out) {
     pod_scn_error err;
     char text[512];
@@ -127,7 +149,7 @@ static int cmd_run(int argc, char **argv) {
                 verdict == POD_VERDICT_BUDGET ? "BUDGET EXHAUSTED" : "INVARIANT VIOLATED",
                 result.check, result.message);
         print_summary(stdout, &result, args.path);
-        fprintf(stdout, "replay: podsim run %s --seed %" PRIu64 " --trace\n", args.path, seed);
+        print_replay(stdout, &args, seed);
         return EXIT_VIOLATION;
     case POD_VERDICT_ERROR:
         break;

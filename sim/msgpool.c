@@ -59,13 +59,6 @@ bool pod_msgpool_put(pod_msgpool *pool, const void *bytes, uint32_t len, uint32_
     return true;
 }
 
-bool pod_msgpool_copy(pod_msgpool *pool, uint32_t handle, uint32_t *handle_out) {
-    const pod_msgbuf *src = pod_msgpool_get(pool, handle);
-    /* put() may move bufs[]; copy from a stable pointer (the bytes). */
-    const uint8_t *bytes = src->bytes;
-    return pod_msgpool_put(pool, bytes, src->len, handle_out);
-}
-
 const pod_msgbuf *pod_msgpool_get(const pod_msgpool *pool, uint32_t handle) {
     assert(handle < pool->count && pool->bufs[handle].in_use);
     return &pool->bufs[handle];

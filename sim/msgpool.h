@@ -32,9 +32,6 @@ void pod_msgpool_free(pod_msgpool *pool);
  * in *handle_out. False when the pool is at its limit or out of memory. */
 bool pod_msgpool_put(pod_msgpool *pool, const void *bytes, uint32_t len, uint32_t *handle_out);
 
-/* A second reference to the same bytes (for duplication) is a copy. */
-bool pod_msgpool_copy(pod_msgpool *pool, uint32_t handle, uint32_t *handle_out);
-
 const pod_msgbuf *pod_msgpool_get(const pod_msgpool *pool, uint32_t handle);
 void pod_msgpool_release(pod_msgpool *pool, uint32_t handle);
 

@@ -135,6 +135,15 @@ static void heap_remove(pod_sched *sched, uint32_t pos) {
     }
 }
 
+const pod_event *pod_sched_get(const pod_sched *sched, pod_event_id id) {
+    uint32_t slot = (uint32_t)id;
+    uint32_t generation = (uint32_t)(id >> 32);
+    if (id == 0 || slot >= sched->capacity) return NULL;
+    const pod_event_slot *s = &sched->slots[slot];
+    if (s->generation != generation || s->heap_pos == POD_SLOT_FREE) return NULL;
+    return &s->event;
+}
+
 bool pod_sched_cancel(pod_sched *sched, pod_event_id id) {
     uint32_t slot = (uint32_t)id;
     uint32_t generation = (uint32_t)(id >> 32);

@@ -67,6 +67,9 @@ void pod_sched_free(pod_sched *sched);
  * here). On success stores a handle in *id_out when it is not NULL. */
 pod_sched_result pod_sched_add(pod_sched *sched, const pod_event *event, pod_event_id *id_out);
 
+/* The pending event behind a handle, or NULL if it ran or was cancelled. */
+const pod_event *pod_sched_get(const pod_sched *sched, pod_event_id id);
+
 /* Removes a pending event. False if it already ran or was cancelled. */
 bool pod_sched_cancel(pod_sched *sched, pod_event_id id);
 

@@ -41,7 +41,7 @@ typedef enum pod_trace_kind {
 } pod_trace_kind;
 
 /* Drop reasons (a of POD_TR_MSG_DROP). */
-enum { POD_DROP_LOSS = 1, POD_DROP_PARTITION = 2, POD_DROP_DOWN = 3, POD_DROP_HELD_FULL = 4 };
+enum { POD_DROP_LOSS = 1, POD_DROP_PARTITION = 2, POD_DROP_DOWN = 3 };
 
 #define POD_TRACE_NODE_WORLD 0xffffu /* a record about the world, no node */
 #define POD_TRACE_TEXT_MAX 1024u     /* bytes of text per record; longer is cut, marked */

@@ -56,7 +56,7 @@ uint64_t pod_check_now(const pod_world *world) { return world->sched.now_ns; }
 
 /* Stops the run because a budget ran out: a runaway node, a livelock, or a
  * budget too small for the scenario. Never silent. */
-static void budget_exhausted(pod_world *world, const char *text) {
+void pod_world_budget_exhausted(pod_world *world, const char *text) {
     if (world->violated) return;
     world->violated = true;
     snprintf(world->violation_check, sizeof world->violation_check, "budget");
@@ -65,14 +65,27 @@ static void budget_exhausted(pod_world *world, const char *text) {
                     world->sched.pending, text);
 }
 
+void pod_world_internal_error(pod_world *world, const char *what) {
+    if (world->violated) return;
+    world->violated = true;
+    world->internal_error = true;
+    snprintf(world->violation_check, sizeof world->violation_check, "internal");
+    snprintf(world->violation_message, sizeof world->violation_message, "%s", what);
+}
+
 bool pod_world_schedule(pod_world *world, pod_event *event, pod_event_id *id_out) {
     pod_sched_result r = pod_sched_add(&world->sched, event, id_out);
     if (r == POD_SCHED_OK) return true;
+    if (r == POD_SCHED_NOMEM) {
+        pod_world_internal_error(world, "out of memory growing the event queue");
+        return false;
+    }
     char text[160];
-    snprintf(text, sizeof text, "pending events budget exhausted (%" PRIu32 " pending); %s",
-             world->sched.pending,
-             r == POD_SCHED_FULL ? "raise 'budget pending=' or look for a runaway" : "out of memory");
-    budget_exhausted(world, text);
+    snprintf(text, sizeof text,
+             "pending events budget exhausted (%" PRIu32 " pending); raise 'budget pending=' or "
+             "look for a runaway",
+             world->sched.pending);
+    pod_world_budget_exhausted(world, text);
     return false;
 }
 
@@ -84,6 +97,23 @@ static void node_counters_add(const pod_world *world, const pod_world_node *n, u
     memset(&view, 0, sizeof view);
     world->type->view(n->mem, &view);
     for (uint32_t i = 0; i < POD_NODE_COUNTERS_MAX; i++) sum[i] += view.counters[i];
+}
+
+/* Forgets everything of the node's current incarnation that is not on its
+ * disk: held events, disk ops in flight, a pending exit; and voids its
+ * pending timers and completions by starting a new incarnation. */
+static void node_forget(pod_world *world, pod_world_node *n) {
+    for (uint32_t i = 0; i < n->held_count; i++) {
+        /* Messages waiting in a dead process's buffers are gone with it. */
+        if (n->held[i].event.kind == POD_EV_DELIVER) {
+            pod_msgpool_release(&world->msgs, (uint32_t)n->held[i].event.a);
+        }
+    }
+    n->held_count = 0;
+    n->paused = false;
+    n->fail_stop_pending = false;
+    pod_world_disk_reset_inflight(n);
+    n->incarnation++;
 }
 
 static void node_boot(pod_world *world, uint16_t id) {
@@ -102,6 +132,7 @@ static void node_boot(pod_world *world, uint16_t id) {
         /* A node that cannot start (say, it found its log corrupt) stays
          * down; that is the node's verdict on its disk, not a sim error. */
         n->up = false;
+        node_forget(world, n); /* what it scheduled while starting is void */
         pod_world_trace(world, POD_TR_NOTE, id, 0, 0, 0, "node refused to start");
     }
 }
@@ -116,16 +147,8 @@ static void node_stop(pod_world *world, uint16_t id, bool power_loss) {
     world->type->stop(n->mem);
     n->mem = NULL;
     n->up = false;
-    n->paused = false;
-    for (uint32_t i = 0; i < n->held_count; i++) {
-        /* Messages waiting in a crashed node's buffers are gone with it. */
-        if (n->held[i].kind == POD_EV_DELIVER) pod_msgpool_release(&world->msgs, (uint32_t)n->held[i].a);
-    }
-    n->held_count = 0;
     if (power_loss) pod_disk_crash(n->disk, &n->disk_rng);
-    pod_world_disk_reset_inflight(n);
-    n->fail_stop_pending = false;
-    n->incarnation++; /* its pending timers and disk completions are void */
+    node_forget(world, n);
     world->counters[power_loss ? POD_CTR_CRASHES : POD_CTR_FAIL_STOPS]++;
     pod_world_trace(world, POD_TR_NODE_CRASH, id, 0, power_loss, 0,
                     power_loss ? "power loss" : "process exit");
@@ -136,33 +159,62 @@ static void node_stop(pod_world *world, uint16_t id, bool power_loss) {
     }
 }
 
-void pod_world_hold(pod_world *world, uint16_t node, const pod_event *event) {
+void pod_world_hold(pod_world *world, uint16_t node, const pod_event *event, pod_event_id id) {
     pod_world_node *n = &world->nodes[node];
     if (n->held_count == n->held_capacity) {
         uint32_t want = n->held_capacity ? n->held_capacity * 2 : 64;
         if (want > world->sched.pending_max) want = world->sched.pending_max;
-        pod_event *grown = want > n->held_capacity ? realloc(n->held, want * sizeof *grown) : NULL;
+        if (want <= n->held_capacity) {
+            pod_world_budget_exhausted(world, "held events budget exhausted: a paused node got more "
+                                              "events than 'budget pending=' allows");
+            if (event->kind == POD_EV_DELIVER) pod_msgpool_release(&world->msgs, (uint32_t)event->a);
+            return;
+        }
+        pod_held_event *grown = realloc(n->held, want * sizeof *grown);
         if (!grown) {
-            budget_exhausted(world, "held events budget exhausted: a paused node got more events "
-                                    "than 'budget pending=' allows");
+            pod_world_internal_error(world, "out of memory holding events for a paused node");
+            if (event->kind == POD_EV_DELIVER) pod_msgpool_release(&world->msgs, (uint32_t)event->a);
             return;
         }
         n->held = grown;
         n->held_capacity = want;
     }
-    n->held[n->held_count++] = *event;
+    n->held[n->held_count++] = (pod_held_event){.event = *event, .id = id};
 }
 
+bool pod_world_cancel_held_timer(pod_world *world, uint16_t node, pod_event_id id) {
+    pod_world_node *n = &world->nodes[node];
+    for (uint32_t i = 0; i < n->held_count; i++) {
+        if (n->held[i].id == id && n->held[i].event.kind == POD_EV_TIMER) {
+            n->held[i].event.kind = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void dispatch_one(pod_world *world, const pod_event *event, pod_event_id id, bool held);
+
+/* Delivers, now and in arrival order, what reached the node while it was
+ * paused: a stale process waking up to a burst of old news. */
 static void node_resume(pod_world *world, uint16_t id) {
     pod_world_node *n = &world->nodes[id];
     if (!n->up || !n->paused) return;
     n->paused = false;
     pod_world_trace(world, POD_TR_NODE_RESUME, id, 0, n->held_count, 0, NULL);
-    /* Replay what arrived during the pause, in arrival order, now. */
+    /* Callbacks may cancel held timers (kind set to 0), never add entries:
+     * the node is no longer paused. */
+    for (uint32_t i = 0; i < n->held_count && !world->violated; i++) {
+        pod_held_event h = n->held[i];
+        if (h.event.kind == 0) continue;
+        if (h.event.kind == POD_EV_DELIVER) n->held[i].event.kind = 0; /* handed over */
+        dispatch_one(world, &h.event, h.id, true);
+    }
+    /* If the run stopped midway, release what was not handed over. */
     for (uint32_t i = 0; i < n->held_count; i++) {
-        pod_event e = n->held[i];
-        e.time_ns = world->sched.now_ns;
-        if (!pod_world_schedule(world, &e, NULL)) break;
+        if (n->held[i].event.kind == POD_EV_DELIVER) {
+            pod_msgpool_release(&world->msgs, (uint32_t)n->held[i].event.a);
+        }
     }
     n->held_count = 0;
 }
@@ -221,7 +273,7 @@ static bool event_is_stale(const pod_world *world, const pod_event *event) {
     }
 }
 
-static void dispatch_one(pod_world *world, const pod_event *event, pod_event_id id) {
+static void dispatch_one(pod_world *world, const pod_event *event, pod_event_id id, bool held) {
     switch ((pod_event_kind)event->kind) {
     case POD_EV_NODE_BOOT:
         node_boot(world, event->node);
@@ -230,13 +282,13 @@ static void dispatch_one(pod_world *world, const pod_event *event, pod_event_id 
         run_action(world, &world->scn->actions[event->a]);
         return;
     case POD_EV_DELIVER:
-        pod_net_deliver(world, event);
+        pod_net_deliver(world, event, id, held);
         return;
     case POD_EV_TIMER: {
         if (event_is_stale(world, event)) return;
         pod_world_node *n = &world->nodes[event->node];
         if (n->paused) {
-            pod_world_hold(world, event->node, event);
+            pod_world_hold(world, event->node, event, id);
             return;
         }
         world->counters[POD_CTR_TIMERS_FIRED]++;
@@ -248,7 +300,7 @@ static void dispatch_one(pod_world *world, const pod_event *event, pod_event_id 
         if (event_is_stale(world, event)) return;
         pod_world_node *n = &world->nodes[event->node];
         if (n->paused) {
-            pod_world_hold(world, event->node, event);
+            pod_world_hold(world, event->node, event, id);
             return;
         }
         pod_disk_done done;
@@ -262,7 +314,7 @@ static void dispatch_one(pod_world *world, const pod_event *event, pod_event_id 
 }
 
 static void dispatch(pod_world *world, const pod_event *event, pod_event_id id) {
-    dispatch_one(world, event, id);
+    dispatch_one(world, event, id, false);
     /* A node that asked to exit goes only now, outside its own callback. */
     if (world->fail_stop_requested) {
         world->fail_stop_requested = false;
@@ -449,7 +501,7 @@ static void run_loop(pod_world *world) {
                      "events budget exhausted: %" PRIu64 " events before the end of the run; "
                      "raise 'budget events=' or look for a livelock",
                      world->counters[POD_CTR_EVENTS]);
-            budget_exhausted(world, text);
+            pod_world_budget_exhausted(world, text);
             break;
         }
         pod_sched_pop(&world->sched, &event, &id);
@@ -489,7 +541,9 @@ pod_verdict pod_world_run(const pod_scenario *scn, const pod_run_options *opt,
     result->trace_hash = pod_trace_hash(&world->trace);
     if (world->violated) {
         bool budget = strcmp(world->violation_check, "budget") == 0;
-        result->verdict = budget ? POD_VERDICT_BUDGET : POD_VERDICT_VIOLATION;
+        result->verdict = world->internal_error ? POD_VERDICT_ERROR
+                          : budget              ? POD_VERDICT_BUDGET
+                                                : POD_VERDICT_VIOLATION;
         snprintf(result->check, sizeof result->check, "%s", world->violation_check);
         snprintf(result->message, sizeof result->message, "%s", world->violation_message);
     } else {

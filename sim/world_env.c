@@ -44,7 +44,16 @@ static uint64_t env_timer_set(pod_env *env, uint64_t delay_ns, uint64_t cookie) 
 
 static bool env_timer_cancel(pod_env *env, uint64_t timer_id) {
     pod_world *world = world_of(env);
-    bool cancelled = pod_sched_cancel(&world->sched, timer_id);
+    /* Only this node's own timers: a stray id must not cancel anything else. */
+    const pod_event *e = pod_sched_get(&world->sched, timer_id);
+    bool cancelled = false;
+    if (e && e->kind == POD_EV_TIMER && e->node == env->self) {
+        cancelled = pod_sched_cancel(&world->sched, timer_id);
+    } else if (!e) {
+        /* A timer that came due while the node was paused waits in its held
+         * list; during the replay on resume it can still be cancelled. */
+        cancelled = pod_world_cancel_held_timer(world, env->self, timer_id);
+    }
     if (cancelled) pod_world_trace(world, POD_TR_TIMER_CANCEL, env->self, 0, timer_id, 0, NULL);
     return cancelled;
 }

@@ -35,6 +35,13 @@ typedef struct pod_disk_inflight {
 #define POD_DISK_INFLIGHT_MAX 1024u /* async disk ops in flight per node */
 #define POD_INFLIGHT_NONE UINT32_MAX
 
+/* An event that reached a paused node, kept with its original handle so that
+ * a timer fires on resume with the id timer_set returned. kind 0: cancelled. */
+typedef struct pod_held_event {
+    pod_event event;
+    pod_event_id id;
+} pod_held_event;
+
 typedef struct pod_world_node {
     pod_env env;          /* env.self is this node's id */
     void *mem;            /* the node type's state; NULL while down */
@@ -48,7 +55,7 @@ typedef struct pod_world_node {
     bool paused;
     bool fail_stop_pending; /* the node asked to exit; done after its callback */
     /* Events that arrived while paused, replayed in order on resume. */
-    pod_event *held;
+    pod_held_event *held;
     uint32_t held_count;
     uint32_t held_capacity;
 } pod_world_node;
@@ -94,6 +101,7 @@ struct pod_world {
     void *checker_state[16];
     uint32_t checker_count;
     bool fail_stop_requested; /* some node's fail_stop_pending is set */
+    bool internal_error;      /* the violation is the simulator's own failure */
     /* The first violation stops the run. */
     bool violated;
     char violation_check[64];
@@ -105,7 +113,9 @@ extern const pod_env_ops pod_world_env_ops;
 
 /* world_net.c */
 void pod_net_send(pod_world *world, pod_addr from, pod_addr to, const void *bytes, uint32_t len);
-void pod_net_deliver(pod_world *world, const pod_event *event);
+/* Delivers a message event; `held` says it already waited in a paused
+ * node's buffer, past the links. */
+void pod_net_deliver(pod_world *world, const pod_event *event, pod_event_id id, bool held);
 void pod_net_heal(pod_world *world);
 void pod_net_partition(pod_world *world, const uint8_t *group_of, uint8_t group_count);
 void pod_net_isolate(pod_world *world, uint16_t node);
@@ -136,7 +146,13 @@ void pod_world_disk_complete(pod_world *world, uint16_t node, uint32_t index, po
 void pod_world_trace(pod_world *world, pod_trace_kind kind, uint16_t node, uint16_t peer,
                      uint64_t a, uint64_t b, const char *text);
 /* Keeps an event for a paused node until it resumes. */
-void pod_world_hold(pod_world *world, uint16_t node, const pod_event *event);
+void pod_world_hold(pod_world *world, uint16_t node, const pod_event *event, pod_event_id id);
+/* Marks a held timer of `node` cancelled; false if there is none with that id. */
+bool pod_world_cancel_held_timer(pod_world *world, uint16_t node, pod_event_id id);
+/* Stops the run: the simulator itself failed (out of memory). */
+void pod_world_internal_error(pod_world *world, const char *what);
+/* Stops the run: a budget ran out. */
+void pod_world_budget_exhausted(pod_world *world, const char *text);
 /* The value of a counter `expect` may name (validated beforehand). */
 uint64_t pod_world_counter_value(const pod_world *world, const char *name);
 /* Schedules an event for a node; a full queue is a budget violation. */

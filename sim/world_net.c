@@ -17,12 +17,33 @@ static bool link_blocked(const pod_world *world, pod_addr from, pod_addr to) {
     return world->blocked[from][to];
 }
 
-static void schedule_delivery(pod_world *world, pod_addr from, pod_addr to, uint32_t handle) {
+/* Schedules the arrival of a message; false (and the buffer released) when
+ * the queue is full, which has already stopped the run. */
+static bool schedule_delivery(pod_world *world, pod_addr from, pod_addr to, uint32_t handle) {
     const pod_network_model *m = &world->scn->network;
     uint64_t latency = pod_rng_range(&world->net_rng, m->latency_min_ns, m->latency_max_ns);
-    pod_event e = {.time_ns = world->sched.now_ns + latency, .kind = POD_EV_DELIVER, .node = to,
-                   .c = from, .a = handle};
-    if (!pod_world_schedule(world, &e, NULL)) pod_msgpool_release(&world->msgs, handle);
+    uint64_t now = world->sched.now_ns;
+    /* Saturate: a latency past the end of time means "never", not a wrap. */
+    uint64_t at = latency > UINT64_MAX - now ? UINT64_MAX : now + latency;
+    pod_event e = {.time_ns = at, .kind = POD_EV_DELIVER, .node = to, .c = from, .a = handle};
+    if (pod_world_schedule(world, &e, NULL)) return true;
+    pod_msgpool_release(&world->msgs, handle);
+    return false;
+}
+
+/* Copies bytes into the pool; a full pool is a budget, a failed allocation
+ * the simulator's own error — never a silent network drop. */
+static bool store_message(pod_world *world, const void *bytes, uint32_t len, uint32_t *handle) {
+    if (world->msgs.in_use >= world->msgs.limit) {
+        pod_world_budget_exhausted(world, "messages in flight exceed 'budget pending='; raise it or "
+                                          "look for a runaway sender");
+        return false;
+    }
+    if (!pod_msgpool_put(&world->msgs, bytes, len, handle)) {
+        pod_world_internal_error(world, "out of memory storing a message");
+        return false;
+    }
+    return true;
 }
 
 void pod_net_send(pod_world *world, pod_addr from, pod_addr to, const void *bytes, uint32_t len) {
@@ -38,25 +59,20 @@ void pod_net_send(pod_world *world, pod_addr from, pod_addr to, const void *byte
         return;
     }
     uint32_t handle;
-    if (!pod_msgpool_put(&world->msgs, bytes, len, &handle)) {
-        world->counters[POD_CTR_MSG_DROPPED]++;
-        pod_world_trace(world, POD_TR_MSG_DROP, from, to, POD_DROP_HELD_FULL, hash, NULL);
-        return;
-    }
-    schedule_delivery(world, from, to, handle);
+    if (!store_message(world, bytes, len, &handle)) return;
+    if (!schedule_delivery(world, from, to, handle)) return;
     if (pod_rng_chance(&world->net_rng, m->dup_ppm)) {
         uint32_t copy;
-        if (pod_msgpool_copy(&world->msgs, handle, &copy)) {
-            world->counters[POD_CTR_MSG_DUPLICATED]++;
-            pod_world_trace(world, POD_TR_MSG_DUP, from, to, 0, hash, NULL);
-            schedule_delivery(world, from, to, copy);
-        }
+        if (!store_message(world, bytes, len, &copy)) return;
+        world->counters[POD_CTR_MSG_DUPLICATED]++;
+        pod_world_trace(world, POD_TR_MSG_DUP, from, to, 0, hash, NULL);
+        schedule_delivery(world, from, to, copy);
     }
 }
 
 /* Partitions are judged at delivery: a message in flight when the link
  * breaks is lost, as on a real network whose route went away. */
-void pod_net_deliver(pod_world *world, const pod_event *event) {
+void pod_net_deliver(pod_world *world, const pod_event *event, pod_event_id id, bool held) {
     pod_addr from = (pod_addr)event->c;
     pod_addr to = event->node;
     uint32_t handle = (uint32_t)event->a;
@@ -64,7 +80,7 @@ void pod_net_deliver(pod_world *world, const pod_event *event) {
     uint64_t hash = payload_hash(msg->bytes, msg->len);
 
     int reason = 0;
-    if (link_blocked(world, from, to)) {
+    if (!held && link_blocked(world, from, to)) {
         reason = POD_DROP_PARTITION;
     } else if (to < world->node_count && !world->nodes[to].up) {
         reason = POD_DROP_DOWN;
@@ -83,7 +99,7 @@ void pod_net_deliver(pod_world *world, const pod_event *event) {
     pod_world_node *n = &world->nodes[to];
     if (n->paused) {
         /* The message waits in the paused node's socket buffer. */
-        pod_world_hold(world, to, event);
+        pod_world_hold(world, to, event, id);
         return;
     }
     world->counters[POD_CTR_MSG_DELIVERED]++;

@@ -31,7 +31,7 @@ run 2 frobnicate;        grep -q "unknown command 'frobnicate'" "$tmp/err"; chec
 run 2 run;               grep -q 'expected a scenario file' "$tmp/err"; check "run without file" $? "$(cat "$tmp/err")"
 run 2 run scenarios/quickstart.scn --sed 3; grep -q "unknown option '--sed'" "$tmp/err"; check "unknown option" $? "$(cat "$tmp/err")"
 run 2 run scenarios/quickstart.scn --seed -3; grep -q -- "--seed: expected an unsigned 64-bit integer, found '-3'" "$tmp/err"; check "bad seed" $? "$(cat "$tmp/err")"
-run 2 run scenarios/quickstart.scn --seed 18446744073709551616; check "seed overflow rejected" 0 ""
+run 2 run scenarios/quickstart.scn --seed 18446744073709551616; grep -q "found '18446744073709551616'" "$tmp/err"; check "seed overflow rejected" $? "$(cat "$tmp/err")"
 run 2 run scenarios/quickstart.scn --trace-format=xml; grep -q 'expected text or jsonl' "$tmp/err"; check "bad trace format" $? "$(cat "$tmp/err")"
 run 2 run "$tmp/missing.scn"; grep -q "missing.scn: error:" "$tmp/err"; check "missing file" $? "$(cat "$tmp/err")"
 
@@ -67,6 +67,7 @@ grep -q 'podsim: violation .*seed=42 ' "$tmp/out"; check "violation summary" $? 
 # --- a budget: exit 1 and said clearly
 run 1 run scenarios/quickstart.scn --max-events 100
 grep -q 'BUDGET EXHAUSTED budget: events budget exhausted: 100 events' "$tmp/err"; check "budget message" $? "$(cat "$tmp/err")"
+grep -q '^replay: podsim run scenarios/quickstart.scn --seed 1 --max-events 100 --trace$' "$tmp/out"; check "budget replay keeps --max-events" $? "$(cat "$tmp/out")"
 
 echo "$pass passed, $failures failed"
 [ "$failures" -eq 0 ]

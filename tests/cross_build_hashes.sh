@@ -10,14 +10,17 @@ for scn in scenarios/*.scn; do
   for seed in 1 2 77 123456789; do
     first=""
     for bin in "$@"; do
-      out=$("$bin" run "$scn" --seed "$seed" 2>/dev/null | tail -n 1) || true
+      # The summary line's verdict (pass/violation/budget) stands for the
+      # exit code; comparing it with the hash compares both.
+      out=$("$bin" run "$scn" --seed "$seed" 2>/dev/null | grep '^podsim: ') || true
       hash=$(printf '%s\n' "$out" | grep -o 'trace_hash=[0-9a-f]\{16\}' || true)
+      verdict=$(printf '%s\n' "$out" | awk '{print $2}')
       if [ -z "$hash" ]; then
-        echo "FAIL $scn seed=$seed: $bin printed no trace_hash: $out"; fail=1; continue
+        echo "FAIL $scn seed=$seed: $bin printed no summary line"; fail=1; continue
       fi
-      if [ -z "$first" ]; then first=$hash
-      elif [ "$hash" != "$first" ]; then
-        echo "FAIL $scn seed=$seed: $bin gave $hash, $1 gave $first"; fail=1
+      if [ -z "$first" ]; then first="$hash $verdict"
+      elif [ "$hash $verdict" != "$first" ]; then
+        echo "FAIL $scn seed=$seed: $bin gave $hash $verdict, $1 gave $first"; fail=1
       fi
     done
   done
