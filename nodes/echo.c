@@ -6,6 +6,7 @@
 #include "nodes/echo.h"
 
 #include "nodes/echo_proto.h"
+#include "nodes/node_params.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,25 +33,11 @@ typedef struct echo_node {
     uint64_t counters[8];
 } echo_node;
 
-/* Parses a decimal in [1, max]; false on anything else. */
-static bool parse_ms(const char *text, uint64_t max, uint64_t *out) {
-    uint64_t v = 0;
-    if (!*text) return false;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9') return false;
-        v = v * 10 + (uint64_t)(*p - '0');
-        if (v > max) return false;
-    }
-    if (v == 0) return false;
-    *out = v;
-    return true;
-}
-
 static int echo_check_params(const pod_node_param *params, int count, char *err, size_t err_len) {
     for (int i = 0; i < count; i++) {
         uint64_t ms;
         if (strcmp(params[i].key, "interval_ms") == 0) {
-            if (parse_ms(params[i].value, ECHO_INTERVAL_MS_MAX, &ms)) continue;
+            if (pod_param_u64(params[i].value, 1, ECHO_INTERVAL_MS_MAX, &ms)) continue;
             snprintf(err, err_len, "expected interval_ms=N with N in 1..%u, found '%s'",
                      ECHO_INTERVAL_MS_MAX, params[i].value);
             return i;
@@ -74,7 +61,7 @@ static void *echo_start(pod_env *env, const pod_node_param *params, int count) {
     node->env = env;
     uint64_t ms = ECHO_INTERVAL_MS_DEFAULT;
     for (int i = 0; i < count; i++) {
-        if (strcmp(params[i].key, "interval_ms") == 0) parse_ms(params[i].value, ECHO_INTERVAL_MS_MAX, &ms);
+        if (strcmp(params[i].key, "interval_ms") == 0) pod_param_u64(params[i].value, 1, ECHO_INTERVAL_MS_MAX, &ms);
     }
     node->interval_ns = ms * 1000000u;
     arm_timer(node);

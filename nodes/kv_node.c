@@ -15,6 +15,7 @@
 
 #include "nodes/kv_proto.h"
 #include "nodes/kv_store.h"
+#include "nodes/node_params.h"
 #include "nodes/wal.h"
 
 #include <stdio.h>
@@ -55,23 +56,11 @@ typedef struct kv_node {
 
 /* --- parameters ----------------------------------------------------------- */
 
-static bool parse_bytes(const char *text, uint64_t *out) {
-    uint64_t v = 0;
-    if (!*text) return false;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9') return false;
-        v = v * 10 + (uint64_t)(*p - '0');
-        if (v > KV_SEGMENT_BYTES_MAX) return false;
-    }
-    *out = v;
-    return v >= 256;
-}
-
 static int kv_check_params(const pod_node_param *params, int count, char *err, size_t err_len) {
     for (int i = 0; i < count; i++) {
         uint64_t v;
         if (strcmp(params[i].key, "segment_bytes") == 0) {
-            if (parse_bytes(params[i].value, &v)) continue;
+            if (pod_param_u64(params[i].value, 256, KV_SEGMENT_BYTES_MAX, &v)) continue;
             snprintf(err, err_len, "expected segment_bytes=N with N in 256..%u, found '%s'",
                      KV_SEGMENT_BYTES_MAX, params[i].value);
             return i;
@@ -165,7 +154,7 @@ static void *kv_start(pod_env *env, const pod_node_param *params, int count) {
     node->store = pod_kv_create();
     uint64_t segment_bytes = KV_SEGMENT_BYTES_DEFAULT;
     for (int i = 0; i < count; i++) {
-        if (strcmp(params[i].key, "segment_bytes") == 0) parse_bytes(params[i].value, &segment_bytes);
+        if (strcmp(params[i].key, "segment_bytes") == 0) pod_param_u64(params[i].value, 256, KV_SEGMENT_BYTES_MAX, &segment_bytes);
     }
     pod_wal_config config = {.prefix = "wal", .segment_bytes_max = segment_bytes};
     recovery r = {.node = node};
