@@ -23,8 +23,6 @@
 #include <string.h>
 
 #define KV_PENDING_MAX 1024u          /* writes waiting for durability */
-#define KV_RECORD_CMD 1u              /* WAL record type: a client command */
-#define KV_RECORD_HEADER_BYTES 16u    /* client_id u32, reply_to u16, zero u16, request_no u64 */
 #define KV_SEGMENT_BYTES_DEFAULT (64u * 1024u)
 #define KV_SEGMENT_BYTES_MAX (64u * 1024u * 1024u)
 
@@ -106,12 +104,13 @@ static void recover_visit(void *arg, const pod_wal_entry *entry) {
 /* --- replies -------------------------------------------------------------- */
 
 static void reply(kv_node *node, pod_addr to, uint32_t client_id, uint64_t request_no, uint8_t status,
-                  const uint8_t *value, uint32_t value_len) {
+                  uint64_t index, const uint8_t *value, uint32_t value_len) {
     uint8_t *out = node->reply_buf;
     kv_header h = {.type = KV_MSG_RESPONSE, .status = status, .client_id = client_id,
                    .request_no = request_no};
     kv_header_encode(&h, out);
-    kv_put_u32(out + KV_HEADER_BYTES, value_len);
+    kv_put_u64(out + KV_HEADER_BYTES, index);
+    kv_put_u32(out + KV_HEADER_BYTES + 8, value_len);
     if (value_len) memcpy(out + KV_RESPONSE_HEADER_BYTES, value, value_len);
     node->env->ops->send(node->env, to, out, KV_RESPONSE_HEADER_BYTES + value_len);
 }
@@ -130,7 +129,7 @@ static void apply_durable(kv_node *node) {
         uint32_t client_id = kv_get_u32(p->record);
         pod_addr reply_to = (pod_addr)(p->record[4] | p->record[5] << 8);
         uint64_t request_no = kv_get_u64(p->record + 8);
-        reply(node, reply_to, client_id, request_no, (uint8_t)status, NULL, 0);
+        reply(node, reply_to, client_id, request_no, (uint8_t)status, p->index, NULL, 0);
         node->counters[CTR_WRITES_ACKED]++;
         free(p->record);
         p->record = NULL;
@@ -156,7 +155,7 @@ static void *kv_start(pod_env *env, const pod_node_param *params, int count) {
     for (int i = 0; i < count; i++) {
         if (strcmp(params[i].key, "segment_bytes") == 0) pod_param_u64(params[i].value, 256, KV_SEGMENT_BYTES_MAX, &segment_bytes);
     }
-    pod_wal_config config = {.prefix = "wal", .segment_bytes_max = segment_bytes};
+    pod_wal_config config = {.prefix = KV_WAL_PREFIX, .segment_bytes_max = segment_bytes};
     recovery r = {.node = node};
     char why[200] = "";
     pod_wal_result res = node->store ? pod_wal_open(env, &config, recover_visit, &r, &node->wal, why, sizeof why)
@@ -190,12 +189,12 @@ static void handle_write(kv_node *node, pod_addr from, const kv_header *h, const
     if (node->pending_count == KV_PENDING_MAX || len > POD_WAL_RECORD_BYTES_MAX) {
         node->counters[CTR_REJECTED]++;
         reply(node, from, h->client_id, h->request_no,
-              len > POD_WAL_RECORD_BYTES_MAX ? POD_KV_E_TOO_LARGE : KV_REPLY_UNAVAILABLE, NULL, 0);
+              len > POD_WAL_RECORD_BYTES_MAX ? POD_KV_E_TOO_LARGE : KV_REPLY_UNAVAILABLE, 0, NULL, 0);
         return;
     }
     uint8_t *record = malloc(len);
     if (!record) {
-        reply(node, from, h->client_id, h->request_no, KV_REPLY_UNAVAILABLE, NULL, 0);
+        reply(node, from, h->client_id, h->request_no, KV_REPLY_UNAVAILABLE, 0, NULL, 0);
         return;
     }
     kv_put_u32(record, h->client_id);
@@ -210,7 +209,7 @@ static void handle_write(kv_node *node, pod_addr from, const kv_header *h, const
         free(record);
         if (res == POD_WAL_LIMIT) {
             node->counters[CTR_REJECTED]++;
-            reply(node, from, h->client_id, h->request_no, KV_REPLY_UNAVAILABLE, NULL, 0);
+            reply(node, from, h->client_id, h->request_no, KV_REPLY_UNAVAILABLE, 0, NULL, 0);
             return;
         }
         fail(node, "WAL append failed: exiting to recover from the log");
@@ -230,7 +229,7 @@ static void kv_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint32
     pod_kv_status s = pod_kv_cmd_decode(bytes + KV_HEADER_BYTES, len - KV_HEADER_BYTES, &cmd);
     if (s != POD_KV_OK) {
         node->counters[CTR_REJECTED]++;
-        reply(node, from, h.client_id, h.request_no, (uint8_t)s, NULL, 0);
+        reply(node, from, h.client_id, h.request_no, (uint8_t)s, 0, NULL, 0);
         return;
     }
     if (pod_kv_cmd_is_write(&cmd)) {
@@ -241,7 +240,7 @@ static void kv_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint32
     uint32_t value_len = 0;
     s = pod_kv_apply(node->store, &cmd, &value, &value_len);
     node->counters[CTR_READS]++;
-    reply(node, from, h.client_id, h.request_no, (uint8_t)s, value, value_len);
+    reply(node, from, h.client_id, h.request_no, (uint8_t)s, 0, value, value_len);
 }
 
 static void kv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {

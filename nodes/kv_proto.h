@@ -5,6 +5,7 @@
  *          u64 request_no, then a command encoded by pod_kv_cmd_encode.
  * Response (node -> client): u8 KV_MSG_RESPONSE, u8 status (pod_kv_status or
  *          KV_REPLY_*), 2 zero bytes, u32 client_id, u64 request_no,
+ *          u64 log index (of a write's WAL record; 0 for reads and errors),
  *          u32 value_len, then the value (GET).
  * All integers little-endian. (client_id, request_no) names a request
  * uniquely: the Idempotent Receiver's key. */
@@ -19,7 +20,15 @@
 #define KV_MSG_REQUEST 0x51u
 #define KV_MSG_RESPONSE 0x52u
 #define KV_HEADER_BYTES 16u
-#define KV_RESPONSE_HEADER_BYTES 20u
+#define KV_RESPONSE_HEADER_BYTES 28u
+
+/* The key-value node's Write-Ahead Log: segments named KV_WAL_PREFIX-...,
+ * records of type KV_RECORD_CMD whose payload is u32 client_id, u16 reply_to
+ * address, u16 zero, u64 request_no, then the command. The recovery
+ * checker in sim/ reads them straight from the disk. */
+#define KV_WAL_PREFIX "wal"
+#define KV_RECORD_CMD 1u
+#define KV_RECORD_HEADER_BYTES 16u
 
 /* Statuses beyond pod_kv_status: the request was not executed. */
 enum {

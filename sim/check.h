@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "sim/disk.h"
+#include "sim/history.h"
 #include "sim/pod_env.h"
 #include "sim/scenario.h"
 
@@ -20,7 +22,13 @@ typedef struct pod_checker {
     /* Every delivered message, before the receiver sees it. */
     void (*on_deliver)(void *state, pod_world *world, pod_addr from, pod_addr to,
                        const uint8_t *bytes, uint32_t len);
+    /* A crash (power loss) or exit of a node, after its disk was decided. */
     void (*on_crash)(void *state, pod_world *world, uint16_t node);
+    /* A node finished `start` (rebuilt its memory from its disk) — or
+     * refused to (`started` false). */
+    void (*on_node_start)(void *state, pod_world *world, uint16_t node, bool started);
+    /* A client got the answer to history operation `op`. */
+    void (*on_response)(void *state, pod_world *world, const pod_history *history, uint32_t op);
     void (*at_end)(void *state, pod_world *world);
 } pod_checker;
 
@@ -30,6 +38,11 @@ void pod_check_fail(pod_world *world, const char *checker, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 uint64_t pod_check_now(const pod_world *world);
+uint16_t pod_check_node_count(const pod_world *world);
+/* The node's read-only view; false while it is down. */
+bool pod_check_node_view(const pod_world *world, uint16_t node, pod_node_view *out);
+/* The node's disk, for facts on what is durable (read-only). */
+const pod_disk *pod_check_node_disk(const pod_world *world, uint16_t node);
 
 /* All checkers known to the world, NULL-terminated. */
 extern const pod_checker *const pod_checkers[];

@@ -2,8 +2,10 @@
 #include "sim/check.h"
 
 extern const pod_checker pod_check_echo;
+extern const pod_checker pod_check_kv_recovery;
 
 const pod_checker *const pod_checkers[] = {
     &pod_check_echo,
+    &pod_check_kv_recovery,
     NULL,
 };

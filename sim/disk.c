@@ -481,6 +481,12 @@ pod_status pod_disk_close(pod_disk *disk, pod_fd fd) {
     return POD_OK;
 }
 
+void pod_disk_close_all(pod_disk *disk) {
+    for (uint32_t i = 0; i < disk->config.fds_max; i++) {
+        if (disk->fds[i].used) pod_disk_close(disk, (pod_fd)(POD_DISK_FD_BASE + (int32_t)i));
+    }
+}
+
 pod_status pod_disk_size(const pod_disk *disk, pod_fd fd, uint64_t *size_out) {
     assert(disk != NULL);
     uint32_t ino = fd_inode(disk, fd);

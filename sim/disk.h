@@ -157,6 +157,9 @@ const pod_disk_config *pod_disk_config_of(const pod_disk *disk);
  * with POD_OPEN_EXCL an existing one is POD_EEXIST. */
 pod_status pod_disk_open(pod_disk *disk, const char *name, uint32_t flags, pod_fd *fd_out);
 pod_status pod_disk_close(pod_disk *disk, pod_fd fd);
+/* A process exit: every open fd is closed, as the OS would; unsynced data
+ * stays in the page cache, untouched. */
+void pod_disk_close_all(pod_disk *disk);
 /* Size of the view. */
 pod_status pod_disk_size(const pod_disk *disk, pod_fd fd, uint64_t *size_out);
 /* Reads the view; *got_out < len only at end of file. May fail with

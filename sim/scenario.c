@@ -53,6 +53,13 @@ typedef enum scn_key {
     SCN_KEY_BITFLIP,
     SCN_KEY_STALL,
     SCN_KEY_STALL_TIME,
+    SCN_KEY_CLIENTS,
+    SCN_KEY_MIX,
+    SCN_KEY_KEYS,
+    SCN_KEY_DIST,
+    SCN_KEY_VALUE,
+    SCN_KEY_THINK,
+    SCN_KEY_TIMEOUT,
     SCN_KEY_COUNT
 } scn_key;
 
@@ -520,6 +527,138 @@ static const scn_key_spec scn_budget_keys[] = {
     {"events", SCN_KEY_EVENTS, scn_value_events},
     {"pending", SCN_KEY_PENDING, scn_value_pending},
 };
+/* ---- workload values ---- */
+
+static bool scn_value_clients(scn_parser *p, const scn_token *value) {
+    uint64_t n = 0;
+    if (!scn_want_u64(p, value, "a client count", &n))
+        return false;
+    if (n < 1 || n > POD_WL_CLIENTS_MAX)
+        return scn_fail(p, value->col, "clients=%" PRIu64 " is out of range; expected 1..%u", n,
+                        POD_WL_CLIENTS_MAX);
+    p->scn->workload.clients = (uint16_t)n;
+    return true;
+}
+
+static bool scn_value_keys(scn_parser *p, const scn_token *value) {
+    uint64_t n = 0;
+    if (!scn_want_u64(p, value, "a key count", &n))
+        return false;
+    if (n < 1 || n > POD_WL_KEYS_MAX)
+        return scn_fail(p, value->col, "keys=%" PRIu64 " is out of range; expected 1..%u", n,
+                        POD_WL_KEYS_MAX);
+    p->scn->workload.keys = (uint32_t)n;
+    return true;
+}
+
+static bool scn_value_dist(scn_parser *p, const scn_token *value) {
+    char q[SCN_QUOTE_SIZE];
+    if (value->len == 7 && memcmp(value->ptr, "uniform", 7) == 0) {
+        p->scn->workload.dist = POD_WL_UNIFORM;
+    } else if (value->len == 7 && memcmp(value->ptr, "hotspot", 7) == 0) {
+        p->scn->workload.dist = POD_WL_HOTSPOT;
+    } else {
+        return scn_fail(p, value->col, "expected dist=uniform or dist=hotspot, found %s",
+                        scn_q(q, value));
+    }
+    return true;
+}
+
+/* `N` or `MIN..MAX` bytes, 1..POD_KV_VALUE_BYTES_MAX (4096). */
+static bool scn_value_value(scn_parser *p, const scn_token *value) {
+    char q[SCN_QUOTE_SIZE];
+    size_t split = value->len;
+    for (size_t i = 0; i + 1 < value->len; i++) {
+        if (value->ptr[i] == '.' && value->ptr[i + 1] == '.') {
+            split = i;
+            break;
+        }
+    }
+    scn_token lo = *value, hi = *value;
+    if (split < value->len) {
+        lo.len = split;
+        hi = (scn_token){value->ptr + split + 2, value->len - split - 2,
+                         value->col + (uint32_t)split + 2};
+    }
+    uint64_t min = 0, max = 0;
+    if (!scn_want_u64(p, &lo, "a size in bytes", &min) || !scn_want_u64(p, &hi, "a size in bytes", &max))
+        return false;
+    if (min < 1 || max > 4096 || min > max)
+        return scn_fail(p, value->col, "value=%s is not a size range within 1..4096 bytes",
+                        scn_q(q, value));
+    p->scn->workload.value_min_bytes = (uint32_t)min;
+    p->scn->workload.value_max_bytes = (uint32_t)max;
+    return true;
+}
+
+static bool scn_value_think(scn_parser *p, const scn_token *value) {
+    return scn_want_range(p, value, &p->scn->workload.think_min_ns, &p->scn->workload.think_max_ns);
+}
+
+static bool scn_value_timeout(scn_parser *p, const scn_token *value) {
+    if (!scn_want_duration(p, value, &p->scn->workload.timeout_ns))
+        return false;
+    if (p->scn->workload.timeout_ns == 0)
+        return scn_fail(p, value->col, "timeout=0 would give up on every request; expected more");
+    return true;
+}
+
+/* `mix=put:40,get:30,...`: weights of the operations, 0..1000 each. */
+static bool scn_value_mix(scn_parser *p, const scn_token *value) {
+    static const char *const names[POD_WL_OP_COUNT] = {"put", "get", "delete", "cas", "txn"};
+    char q[SCN_QUOTE_SIZE];
+    uint32_t mix[POD_WL_OP_COUNT] = {0};
+    bool seen[POD_WL_OP_COUNT] = {false};
+    size_t at = 0;
+    uint32_t total = 0;
+    while (at < value->len) { /* each pass consumes one NAME:WEIGHT item */
+        size_t end = at;
+        while (end < value->len && value->ptr[end] != ',') end++;
+        scn_token item = {value->ptr + at, end - at, value->col + (uint32_t)at};
+        const char *colon = memchr(item.ptr, ':', item.len);
+        if (!colon)
+            return scn_fail(p, item.col, "expected NAME:WEIGHT in mix, e.g. put:40, found %s",
+                            scn_q(q, &item));
+        size_t name_len = (size_t)(colon - item.ptr);
+        int op = -1;
+        for (int k = 0; k < (int)POD_WL_OP_COUNT; k++) {
+            if (strlen(names[k]) == name_len && memcmp(names[k], item.ptr, name_len) == 0) op = k;
+        }
+        scn_token name = {item.ptr, name_len, item.col};
+        if (op < 0)
+            return scn_fail(p, item.col, "unknown operation %s in mix; expected put, get, delete, cas or txn",
+                            scn_q(q, &name));
+        if (seen[op])
+            return scn_fail(p, item.col, "operation '%s' appears twice in mix", names[op]);
+        seen[op] = true;
+        scn_token weight = {colon + 1, item.len - name_len - 1, item.col + (uint32_t)name_len + 1};
+        uint64_t w = 0;
+        if (weight.len == 0 || !scn_want_u64(p, &weight, "a weight", &w))
+            return weight.len == 0 ? scn_fail(p, weight.col, "expected a weight after '%s:'", names[op])
+                                   : false;
+        if (w > POD_WL_WEIGHT_MAX)
+            return scn_fail(p, weight.col, "weight %" PRIu64 " is out of range; expected 0..%u", w,
+                            POD_WL_WEIGHT_MAX);
+        mix[op] = (uint32_t)w;
+        total += (uint32_t)w;
+        at = end + 1;
+    }
+    if (total == 0)
+        return scn_fail(p, value->col, "mix %s has no operation with a weight above 0", scn_q(q, value));
+    memcpy(p->scn->workload.mix, mix, sizeof mix);
+    return true;
+}
+
+static const scn_key_spec scn_workload_keys[] = {
+    {"clients", SCN_KEY_CLIENTS, scn_value_clients},
+    {"mix", SCN_KEY_MIX, scn_value_mix},
+    {"keys", SCN_KEY_KEYS, scn_value_keys},
+    {"dist", SCN_KEY_DIST, scn_value_dist},
+    {"value", SCN_KEY_VALUE, scn_value_value},
+    {"think", SCN_KEY_THINK, scn_value_think},
+    {"timeout", SCN_KEY_TIMEOUT, scn_value_timeout},
+};
+
 static const scn_key_spec scn_disk_keys[] = {
     {"sector", SCN_KEY_SECTOR, scn_value_sector},
     {"latency", SCN_KEY_DISK_LATENCY, scn_value_disk_latency},
@@ -587,6 +726,16 @@ static bool scn_parse_network(scn_parser *p, const scn_token *directive) {
 static bool scn_parse_disk(scn_parser *p, const scn_token *directive) {
     return scn_parse_pairs(p, directive, scn_disk_keys, SCN_COUNT(scn_disk_keys),
                            "disk sector=4096 latency=10us..100us fsync_eio=0.1%");
+}
+
+static bool scn_parse_workload(scn_parser *p, const scn_token *directive) {
+    if (p->scn->workload.line == 0) p->scn->workload.line = p->line.number;
+    if (!scn_parse_pairs(p, directive, scn_workload_keys, SCN_COUNT(scn_workload_keys),
+                         "workload clients=4 mix=put:50,get:50 keys=16"))
+        return false;
+    /* A workload line without clients= still means one client. */
+    if (p->scn->workload.clients == 0) p->scn->workload.clients = 1;
+    return true;
 }
 
 static bool scn_parse_budget(scn_parser *p, const scn_token *directive) {
@@ -881,8 +1030,9 @@ typedef struct scn_directive {
 
 static const scn_directive scn_directives[] = {
     {"cluster", scn_parse_cluster}, {"seed", scn_parse_seed}, {"run", scn_parse_run},
-    {"network", scn_parse_network}, {"disk", scn_parse_disk},       {"budget", scn_parse_budget},
-    {"node", scn_parse_node},       {"at", scn_parse_at},           {"expect", scn_parse_expect},
+    {"network", scn_parse_network}, {"disk", scn_parse_disk},       {"workload", scn_parse_workload},
+    {"budget", scn_parse_budget},   {"node", scn_parse_node},       {"at", scn_parse_at},
+    {"expect", scn_parse_expect},
 };
 
 static bool scn_parse_line(scn_parser *p) {
@@ -958,6 +1108,17 @@ static void scn_set_defaults(pod_scenario *scn, const char *path) {
     scn->network.latency_max_ns = SCN_LATENCY_MAX_NS_DEFAULT;
     scn->budget.events_max = SCN_EVENTS_MAX_DEFAULT;
     scn->budget.pending_max = SCN_PENDING_MAX_DEFAULT;
+    scn->workload = (pod_workload){
+        .mix = {[POD_WL_PUT] = 40, [POD_WL_GET] = 30, [POD_WL_DELETE] = 10, [POD_WL_CAS] = 10,
+                [POD_WL_TXN] = 10},
+        .keys = 16,
+        .dist = POD_WL_UNIFORM,
+        .value_min_bytes = 8,
+        .value_max_bytes = 64,
+        .think_min_ns = 1000000,
+        .think_max_ns = 10000000,
+        .timeout_ns = 1000000000,
+    };
     /* The disk's defaults live with the disk model, in one place. */
     pod_disk_config disk = pod_disk_config_default();
     scn->disk = (pod_disk_model){

@@ -95,6 +95,39 @@ typedef struct pod_disk_model {
     uint64_t stall_max_ns;
 } pod_disk_model;
 
+/* `workload ...`: simulated clients, each a closed loop — think, send one
+ * request, wait for its answer or its timeout, record it in the history. */
+typedef enum pod_wl_op {
+    POD_WL_PUT = 0,
+    POD_WL_GET,
+    POD_WL_DELETE,
+    POD_WL_CAS,
+    POD_WL_TXN,
+    POD_WL_OP_COUNT
+} pod_wl_op;
+
+typedef enum pod_wl_dist {
+    POD_WL_UNIFORM = 0, /* every key equally likely */
+    POD_WL_HOTSPOT,     /* 80% of requests on the first 20% of the keys */
+} pod_wl_dist;
+
+#define POD_WL_CLIENTS_MAX 64u
+#define POD_WL_KEYS_MAX 100000u
+#define POD_WL_WEIGHT_MAX 1000u
+
+typedef struct pod_workload {
+    uint16_t clients;               /* clients=N; 0: no workload */
+    uint32_t mix[POD_WL_OP_COUNT];  /* mix=put:40,get:30,...: relative weights */
+    uint32_t keys;                  /* keys=N: keys k0..k(N-1) */
+    pod_wl_dist dist;               /* dist=uniform|hotspot */
+    uint32_t value_min_bytes;       /* value=8..64 (bytes) */
+    uint32_t value_max_bytes;
+    uint64_t think_min_ns;          /* think=1ms..10ms between requests */
+    uint64_t think_max_ns;
+    uint64_t timeout_ns;            /* timeout=500ms: then the outcome is unknown */
+    uint32_t line;                  /* of the first workload line, 0 if none */
+} pod_workload;
+
 typedef struct pod_budget {
     uint64_t events_max;      /* events dispatched before the run is stopped */
     uint64_t pending_max;     /* events pending at once */
@@ -110,6 +143,7 @@ typedef struct pod_scenario {
     uint64_t run_ns;          /* `run 10s`: simulated time to run */
     pod_network_model network;
     pod_disk_model disk;
+    pod_workload workload;
     pod_budget budget;
     pod_scn_param params[POD_SCN_PARAMS_MAX];
     uint32_t param_count;

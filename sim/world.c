@@ -20,6 +20,12 @@ const char *const pod_world_counter_names[POD_CTR_COUNT] = {
     [POD_CTR_RESTARTS] = "restarts",
     [POD_CTR_PAUSES] = "pauses",
     [POD_CTR_FAIL_STOPS] = "fail_stops",
+    [POD_CTR_CLIENT_REQUESTS] = "client.requests",
+    [POD_CTR_CLIENT_RESPONSES] = "client.responses",
+    [POD_CTR_CLIENT_TIMEOUTS] = "client.timeouts",
+    [POD_CTR_CLIENT_UNAVAILABLE] = "client.unavailable",
+    [POD_CTR_CLIENT_LATE] = "client.late",
+    [POD_CTR_CLIENT_GARBLED] = "client.garbled",
 };
 
 const char *pod_verdict_name(pod_verdict verdict) {
@@ -53,6 +59,30 @@ void pod_check_fail(pod_world *world, const char *checker, const char *fmt, ...)
 }
 
 uint64_t pod_check_now(const pod_world *world) { return world->sched.now_ns; }
+
+uint16_t pod_check_node_count(const pod_world *world) { return world->node_count; }
+
+bool pod_check_node_view(const pod_world *world, uint16_t node, pod_node_view *out) {
+    assert(node < world->node_count);
+    const pod_world_node *n = &world->nodes[node];
+    memset(out, 0, sizeof *out);
+    if (!n->up || !n->mem || !world->type->view) return false;
+    world->type->view(n->mem, out);
+    return true;
+}
+
+const pod_disk *pod_check_node_disk(const pod_world *world, uint16_t node) {
+    assert(node < world->node_count);
+    return world->nodes[node].disk;
+}
+
+static void checkers_node_started(pod_world *world, uint16_t node, bool started) {
+    for (uint32_t i = 0; i < world->checker_count && !world->violated; i++) {
+        if (world->checkers[i]->on_node_start) {
+            world->checkers[i]->on_node_start(world->checker_state[i], world, node, started);
+        }
+    }
+}
 
 /* Stops the run because a budget ran out: a runaway node, a livelock, or a
  * budget too small for the scenario. Never silent. */
@@ -132,9 +162,11 @@ static void node_boot(pod_world *world, uint16_t id) {
         /* A node that cannot start (say, it found its log corrupt) stays
          * down; that is the node's verdict on its disk, not a sim error. */
         n->up = false;
-        node_forget(world, n); /* what it scheduled while starting is void */
+        pod_disk_close_all(n->disk); /* its process is gone, and with it its fds */
+        node_forget(world, n);       /* what it scheduled while starting is void */
         pod_world_trace(world, POD_TR_NOTE, id, 0, 0, 0, "node refused to start");
     }
+    checkers_node_started(world, id, n->up);
 }
 
 /* Ends the node's process: memory, timers, held events and disk ops in
@@ -147,7 +179,11 @@ static void node_stop(pod_world *world, uint16_t id, bool power_loss) {
     world->type->stop(n->mem);
     n->mem = NULL;
     n->up = false;
-    if (power_loss) pod_disk_crash(n->disk, &n->disk_rng);
+    if (power_loss) {
+        pod_disk_crash(n->disk, &n->disk_rng); /* closes every fd too */
+    } else {
+        pod_disk_close_all(n->disk);
+    }
     node_forget(world, n);
     world->counters[power_loss ? POD_CTR_CRASHES : POD_CTR_FAIL_STOPS]++;
     pod_world_trace(world, POD_TR_NODE_CRASH, id, 0, power_loss, 0,
@@ -280,6 +316,9 @@ static void dispatch_one(pod_world *world, const pod_event *event, pod_event_id 
         return;
     case POD_EV_ACTION:
         run_action(world, &world->scn->actions[event->a]);
+        return;
+    case POD_EV_CLIENT:
+        pod_workload_on_event(world, event);
         return;
     case POD_EV_DELIVER:
         pod_net_deliver(world, event, id, held);
@@ -435,6 +474,8 @@ static bool world_init(pod_world *world, const pod_scenario *scn, const pod_run_
     pod_msgpool_init(&world->msgs, pending_max);
     pod_rng_seed_stream(&world->net_rng, opt->seed, POD_STREAM_NETWORK);
     pod_rng_seed_stream(&world->fault_rng, opt->seed, POD_STREAM_FAULTS);
+    pod_rng_seed_stream(&world->wl_rng, opt->seed, POD_STREAM_WORKLOAD);
+    pod_history_init(&world->history);
     for (uint16_t id = 0; id < world->node_count; id++) {
         pod_world_node *n = &world->nodes[id];
         n->env = (pod_env){.ops = &pod_world_env_ops, .ctx = world, .self = id,
@@ -470,6 +511,8 @@ static void world_free(pod_world *world) {
     for (uint32_t i = 0; i < world->checker_count; i++) {
         if (world->checkers[i]->destroy) world->checkers[i]->destroy(world->checker_state[i]);
     }
+    pod_workload_free(world);
+    pod_history_free(&world->history);
     /* Messages still in flight are owned by their events; the pool frees all. */
     pod_msgpool_free(&world->msgs);
     pod_sched_free(&world->sched);
@@ -487,6 +530,7 @@ static void schedule_start(pod_world *world) {
         pod_event e = {.time_ns = world->scn->actions[i].at_ns, .kind = POD_EV_ACTION, .a = i};
         pod_world_schedule(world, &e, NULL);
     }
+    if (!pod_workload_start(world)) pod_world_internal_error(world, "out of memory starting the clients");
 }
 
 static void run_loop(pod_world *world) {

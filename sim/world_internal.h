@@ -6,6 +6,7 @@
 
 #include "sim/check.h"
 #include "sim/disk.h"
+#include "sim/history.h"
 #include "sim/msgpool.h"
 #include "sim/rng.h"
 #include "sim/sched.h"
@@ -18,6 +19,7 @@ typedef enum pod_event_kind {
     POD_EV_DELIVER,       /* node=to, c=from, a=message handle */
     POD_EV_DISK_DONE,     /* node, a=in-flight index, b=incarnation */
     POD_EV_ACTION,        /* a=index of the scenario action */
+    POD_EV_CLIENT,        /* c=client index, b=what (think done, timeout), a=request_no */
 } pod_event_kind;
 
 /* An asynchronous disk op between its submission and its completion. */
@@ -60,6 +62,24 @@ typedef struct pod_world_node {
     uint32_t held_capacity;
 } pod_world_node;
 
+/* What a simulated client remembers of the keys it saw (for CAS and TXN
+ * checks that have a chance to succeed). */
+#define POD_WL_SEEN_MAX 8u
+typedef struct pod_world_client_seen {
+    char key[16];
+    uint8_t value[128];
+    uint32_t len_plus_one;  /* 0: slot empty; 1: key absent; else value length + 1 */
+} pod_world_client_seen;
+
+typedef struct pod_world_client {
+    uint64_t request_no;    /* of the latest request */
+    uint32_t outstanding;   /* history index of the request in flight, or UINT32_MAX */
+    pod_event_id timeout_id;
+    uint16_t target;        /* node the next request goes to */
+    uint32_t seen_next;
+    pod_world_client_seen seen[POD_WL_SEEN_MAX];
+} pod_world_client;
+
 /* Counters the world keeps; `expect` may name any of them. */
 typedef enum pod_world_counter {
     POD_CTR_EVENTS,
@@ -72,6 +92,12 @@ typedef enum pod_world_counter {
     POD_CTR_RESTARTS,
     POD_CTR_PAUSES,
     POD_CTR_FAIL_STOPS,
+    POD_CTR_CLIENT_REQUESTS,
+    POD_CTR_CLIENT_RESPONSES,
+    POD_CTR_CLIENT_TIMEOUTS,
+    POD_CTR_CLIENT_UNAVAILABLE,
+    POD_CTR_CLIENT_LATE,
+    POD_CTR_CLIENT_GARBLED,
     POD_CTR_COUNT
 } pod_world_counter;
 
@@ -87,6 +113,10 @@ struct pod_world {
     pod_msgpool msgs;
     pod_rng net_rng;
     pod_rng fault_rng;
+    pod_rng wl_rng;
+    pod_history history;
+    pod_world_client clients[POD_WL_CLIENTS_MAX];
+    void *wl_scratch;         /* workload.c's buffers for building a request */
     uint64_t seed;
     uint64_t events_max;
     uint16_t node_count;
@@ -141,6 +171,12 @@ pod_disk_config pod_world_disk_config(const pod_disk_model *model);
 void pod_world_disk_reset_inflight(pod_world_node *n);
 /* Finishes op `index` of `node` (a sync becomes durable here) into *done. */
 void pod_world_disk_complete(pod_world *world, uint16_t node, uint32_t index, pod_disk_done *done);
+
+/* workload.c: the simulated clients */
+bool pod_workload_start(pod_world *world);
+void pod_workload_free(pod_world *world);
+void pod_workload_on_event(pod_world *world, const pod_event *event);
+void pod_workload_on_response(pod_world *world, pod_addr to, const uint8_t *bytes, uint32_t len);
 
 /* world.c */
 void pod_world_trace(pod_world *world, pod_trace_kind kind, uint16_t node, uint16_t peer,

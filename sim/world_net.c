@@ -92,7 +92,9 @@ void pod_net_deliver(pod_world *world, const pod_event *event, pod_event_id id, 
         return;
     }
     if (to >= world->node_count) {
-        /* Client endpoints arrive with the workload; until then, drop. */
+        world->counters[POD_CTR_MSG_DELIVERED]++;
+        pod_world_trace(world, POD_TR_MSG_DELIVER, to, from, msg->len, hash, NULL);
+        pod_workload_on_response(world, to, msg->bytes, msg->len);
         pod_msgpool_release(&world->msgs, handle);
         return;
     }

@@ -483,7 +483,7 @@ Test(disk, errors) {
 Test(errors, cluster_line) {
     PARSE_ERR("clustr nodes=3 type=echo\n", 1, 1,
               "unknown directive 'clustr' (did you mean 'cluster'?); expected one of cluster, "
-              "seed, run, network, disk, budget, node, at, expect");
+              "seed, run, network, disk, workload, budget, node, at, expect");
     PARSE_ERR("cluster nodes=3\n", 1, 16, "missing 'type=NAME'");
     PARSE_ERR("cluster type=echo\n", 1, 18, "missing 'nodes=N'");
     PARSE_ERR("cluster nodes=0 type=echo\n", 1, 15, "nodes=0 is out of range; expected 1..128");
@@ -626,7 +626,7 @@ Test(errors, quoting) {
     memset(text, '\x80', sizeof text);
     text[sizeof text - 1] = '\0';
     PARSE_ERR(text, 1, 1,
-              "...'; expected one of cluster, seed, run, network, disk, budget, node, at, expect");
+              "...'; expected one of cluster, seed, run, network, disk, workload, budget, node, at, expect");
     cr_assert_lt(strlen(err.message), sizeof err.message - 1);
 }
 

@@ -1,0 +1,302 @@
+/* check_kv_recovery.c — the recovery invariants of a key-value node, from
+ * facts the simulator sees itself: the clients' acknowledgements and the
+ * bytes on the node's disk.
+ *
+ *   durability     every write acknowledged at log index i is, after any
+ *                  crash, still the record at index i of the durable log
+ *                  (unless the scenario injected corruption into that disk);
+ *   exact replay   after a restart, the node's state is the replay of exactly
+ *                  the valid prefix of its durable log — no torn or corrupt
+ *                  record applied, none left out; transactions are single
+ *                  records, so this also makes them all or nothing;
+ *   no reuse       no log index is ever acknowledged for two requests;
+ *   no false alarm a node may refuse to start only if its disk was given
+ *                  corruption (a bit flip or a read error) to find.
+ *
+ * The checker reads the log with the framing code (nodes/wal_record.h) but
+ * its own notion of the valid prefix, so a recovery bug in nodes/wal.c is
+ * not shared. */
+#include "sim/check.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nodes/kv_proto.h"
+#include "nodes/kv_store.h"
+#include "nodes/segmented_log.h"
+#include "nodes/wal_record.h"
+
+#define CHECK_NAME "kv-recovery"
+#define SEGMENTS_MAX 4096u
+
+typedef struct acked_write {
+    uint64_t request_no; /* 0: nothing acknowledged at this index */
+    uint32_t client;
+} acked_write;
+
+typedef struct node_acks {
+    acked_write *at;     /* indexed by log index */
+    uint64_t capacity;
+    uint64_t max_index;  /* highest index acknowledged */
+} node_acks;
+
+typedef struct kv_recovery {
+    node_acks nodes[POD_NODES_MAX];
+    uint8_t *buf;        /* one segment's durable bytes */
+    uint64_t buf_capacity;
+} kv_recovery;
+
+static void *recovery_create(const pod_scenario *scn) {
+    (void)scn;
+    return calloc(1, sizeof(kv_recovery));
+}
+
+static void recovery_destroy(void *state) {
+    kv_recovery *r = state;
+    if (!r) return;
+    for (uint32_t i = 0; i < POD_NODES_MAX; i++) free(r->nodes[i].at);
+    free(r->buf);
+    free(r);
+}
+
+/* --- acknowledgements ----------------------------------------------------- */
+
+static void recovery_response(void *state, pod_world *world, const pod_history *h, uint32_t op) {
+    kv_recovery *r = state;
+    const pod_hist_op *o = &h->ops[op];
+    if (o->index == 0 || o->node >= pod_check_node_count(world)) return; /* not a logged write */
+    node_acks *a = &r->nodes[o->node];
+    if (o->index >= a->capacity) {
+        uint64_t want = a->capacity ? a->capacity : 1024;
+        while (want <= o->index) want *= 2;
+        acked_write *grown = realloc(a->at, (size_t)want * sizeof *grown);
+        if (!grown) {
+            pod_check_fail(world, CHECK_NAME, "out of memory recording acknowledgements");
+            return;
+        }
+        memset(grown + a->capacity, 0, (size_t)(want - a->capacity) * sizeof *grown);
+        a->at = grown;
+        a->capacity = want;
+    }
+    acked_write *slot = &a->at[o->index];
+    if (slot->request_no && (slot->client != o->client || slot->request_no != o->request_no)) {
+        pod_check_fail(world, CHECK_NAME,
+                       "n%u acknowledged index %" PRIu64 " twice: to c%" PRIu32 " request %" PRIu64
+                       " and to c%" PRIu32 " request %" PRIu64 "; expected every index used once",
+                       o->node + 1u, o->index, slot->client, slot->request_no, o->client, o->request_no);
+        return;
+    }
+    *slot = (acked_write){.request_no = o->request_no, .client = o->client};
+    if (o->index > a->max_index) a->max_index = o->index;
+}
+
+/* --- reading the durable log ---------------------------------------------- */
+
+typedef struct segment_list {
+    uint64_t first[SEGMENTS_MAX];
+    uint32_t count;
+    bool overflow;
+} segment_list;
+
+static void collect_segment(void *arg, const char *name) {
+    segment_list *l = arg;
+    uint64_t first;
+    if (!pod_seglog_name_parse(KV_WAL_PREFIX, name, &first)) return;
+    if (l->count == SEGMENTS_MAX) {
+        l->overflow = true;
+        return;
+    }
+    l->first[l->count++] = first; /* names sort as their indexes: zero-padded */
+}
+
+/* What the durable log holds: its valid prefix, replayed. */
+typedef struct log_replay {
+    uint64_t last_index;     /* of the valid prefix */
+    uint64_t state_hash;     /* of the replay up to `upto` */
+    bool bad_command;        /* a valid record whose command does not decode */
+} log_replay;
+
+static bool read_segment(kv_recovery *r, const pod_disk *disk, const char *name, uint64_t *size_out) {
+    uint64_t size;
+    if (pod_disk_durable_size(disk, name, &size) != POD_OK) return false;
+    if (size > r->buf_capacity) {
+        uint8_t *grown = realloc(r->buf, (size_t)size);
+        if (!grown) return false;
+        r->buf = grown;
+        r->buf_capacity = size;
+    }
+    uint64_t at = 0;
+    while (at < size) { /* reads come in pieces of at most 1 MiB */
+        uint32_t want = size - at > (1u << 20) ? (1u << 20) : (uint32_t)(size - at);
+        uint32_t got = 0;
+        if (pod_disk_durable_read(disk, name, at, r->buf + at, want, &got) != POD_OK || got != want) {
+            return false;
+        }
+        at += got;
+    }
+    *size_out = size;
+    return true;
+}
+
+/* Replays the valid prefix of the node's durable log: consecutive indexes
+ * from the first segment on, stopping at the first record that is not
+ * whole and valid. Applies records with index <= upto to a fresh state. */
+static bool replay_durable_log(kv_recovery *r, pod_world *world, uint16_t node, uint64_t upto,
+                               node_acks *check_acks, log_replay *out) {
+    const pod_disk *disk = pod_check_node_disk(world, node);
+    segment_list *segs = calloc(1, sizeof *segs);
+    pod_kv_store *store = pod_kv_create();
+    if (!segs || !store) {
+        free(segs);
+        pod_kv_destroy(store);
+        pod_check_fail(world, CHECK_NAME, "out of memory replaying n%u's log", node + 1u);
+        return false;
+    }
+    pod_disk_durable_list(disk, collect_segment, segs);
+    memset(out, 0, sizeof *out);
+    uint64_t expect_index = segs->count ? segs->first[0] : 1;
+    bool stopped = false;
+    for (uint32_t s = 0; s < segs->count && !stopped; s++) {
+        char name[POD_FILE_NAME_MAX + 1];
+        uint64_t size = 0;
+        pod_seglog_name_format(KV_WAL_PREFIX, segs->first[s], name, sizeof name);
+        if (segs->first[s] != expect_index || !read_segment(r, disk, name, &size)) break;
+        uint64_t at = 0;
+        while (at < size) {
+            pod_walrec_header h;
+            const uint8_t *payload;
+            if (pod_walrec_decode(r->buf + at, (size_t)(size - at), &h, &payload) != POD_WALREC_OK ||
+                h.index != expect_index) {
+                stopped = true;
+                break;
+            }
+            pod_kv_cmd cmd;
+            if (h.type != KV_RECORD_CMD || h.len < KV_RECORD_HEADER_BYTES ||
+                pod_kv_cmd_decode(payload + KV_RECORD_HEADER_BYTES, h.len - KV_RECORD_HEADER_BYTES, &cmd) !=
+                    POD_KV_OK) {
+                out->bad_command = true;
+                stopped = true;
+                break;
+            }
+            if (h.index <= upto) pod_kv_apply(store, &cmd, NULL, NULL);
+            /* An acknowledged index must hold the very request acknowledged. */
+            if (check_acks && h.index < check_acks->capacity && check_acks->at[h.index].request_no) {
+                const acked_write *w = &check_acks->at[h.index];
+                uint32_t client = kv_get_u32(payload);
+                uint64_t request_no = kv_get_u64(payload + 8);
+                if (client != w->client || request_no != w->request_no) {
+                    pod_check_fail(world, CHECK_NAME,
+                                   "n%u's durable log holds c%" PRIu32 " request %" PRIu64
+                                   " at index %" PRIu64 ", expected c%" PRIu32 " request %" PRIu64
+                                   " acknowledged there",
+                                   node + 1u, client, request_no, h.index, w->client, w->request_no);
+                }
+            }
+            out->last_index = h.index;
+            expect_index = h.index + 1;
+            at += pod_walrec_size(h.len);
+        }
+    }
+    out->state_hash = pod_kv_state_hash(store);
+    pod_kv_destroy(store);
+    free(segs);
+    return true;
+}
+
+static bool corruption_injected(const pod_world *world, uint16_t node) {
+    pod_disk_stats st;
+    pod_disk_stats_get(pod_check_node_disk(world, node), &st);
+    return st.bitflips > 0 || st.read_eio > 0;
+}
+
+/* The node rebuilt its memory from its disk: check it against the disk. */
+static void recovery_node_start(void *state, pod_world *world, uint16_t node, bool started) {
+    kv_recovery *r = state;
+    bool injected = corruption_injected(world, node);
+    if (!started) {
+        if (!injected) {
+            pod_check_fail(world, CHECK_NAME,
+                           "n%u refused to start, yet its disk was given no corruption to find; "
+                           "expected recovery to succeed",
+                           node + 1u);
+        }
+        return;
+    }
+    pod_node_view view;
+    if (!pod_check_node_view(world, node, &view)) return;
+    node_acks *acks = &r->nodes[node];
+    log_replay log;
+    if (!replay_durable_log(r, world, node, view.applied_index, injected ? NULL : acks, &log)) return;
+    if (!injected && log.last_index < acks->max_index) {
+        pod_check_fail(world, CHECK_NAME,
+                       "n%u restarted with its durable log ending at index %" PRIu64
+                       ", but index %" PRIu64 " was acknowledged; expected every acknowledged write "
+                       "to survive the crash",
+                       node + 1u, log.last_index, acks->max_index);
+        return;
+    }
+    if (view.applied_index != log.last_index) {
+        pod_check_fail(world, CHECK_NAME,
+                       "n%u recovered up to index %" PRIu64 ", but the valid prefix of its durable "
+                       "log ends at %" PRIu64 "; expected recovery to apply exactly that prefix",
+                       node + 1u, view.applied_index, log.last_index);
+        return;
+    }
+    if (view.state_hash != log.state_hash) {
+        pod_check_fail(world, CHECK_NAME,
+                       "n%u's recovered state (hash %016" PRIx64 ") differs from the replay of its "
+                       "durable log up to index %" PRIu64 " (hash %016" PRIx64 ")",
+                       node + 1u, view.state_hash, log.last_index, log.state_hash);
+    }
+    /* What the crash took away was never acknowledged: forget it, so the
+     * index may be used again by a new write. */
+    for (uint64_t i = log.last_index + 1; i <= acks->max_index && i < acks->capacity; i++) {
+        acks->at[i] = (acked_write){0};
+    }
+    if (acks->max_index > log.last_index) acks->max_index = log.last_index;
+}
+
+/* At the end: every running node's state is the replay of its durable log
+ * up to what it applied, and it applied every write it acknowledged. */
+static void recovery_at_end(void *state, pod_world *world) {
+    kv_recovery *r = state;
+    for (uint16_t node = 0; node < pod_check_node_count(world) && node < POD_NODES_MAX; node++) {
+        pod_node_view view;
+        if (!pod_check_node_view(world, node, &view)) continue;
+        node_acks *acks = &r->nodes[node];
+        if (view.applied_index < acks->max_index) {
+            pod_check_fail(world, CHECK_NAME,
+                           "n%u applied up to index %" PRIu64 " but acknowledged index %" PRIu64,
+                           node + 1u, view.applied_index, acks->max_index);
+            return;
+        }
+        log_replay log;
+        bool injected = corruption_injected(world, node);
+        if (!replay_durable_log(r, world, node, view.applied_index, injected ? NULL : acks, &log)) return;
+        if (log.last_index < view.applied_index) {
+            pod_check_fail(world, CHECK_NAME,
+                           "n%u applied index %" PRIu64 ", but its durable log ends at %" PRIu64
+                           "; expected nothing applied before it is durable",
+                           node + 1u, view.applied_index, log.last_index);
+            return;
+        }
+        if (view.state_hash != log.state_hash) {
+            pod_check_fail(world, CHECK_NAME,
+                           "n%u's state (hash %016" PRIx64 ") differs from the replay of its durable "
+                           "log up to index %" PRIu64 " (hash %016" PRIx64 ")",
+                           node + 1u, view.state_hash, view.applied_index, log.state_hash);
+            return;
+        }
+    }
+}
+
+const pod_checker pod_check_kv_recovery = {
+    .name = CHECK_NAME,
+    .node_type = "kv",
+    .create = recovery_create,
+    .destroy = recovery_destroy,
+    .on_node_start = recovery_node_start,
+    .on_response = recovery_response,
+    .at_end = recovery_at_end,
+};
