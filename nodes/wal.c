@@ -495,6 +495,11 @@ static pod_wal_result recover_segment(recovery *rc, uint32_t i, uint32_t n, uint
                       "segment %s offset 0 index %" PRIu64 ": empty, but a later segment exists",
                       name, first);
     }
+#ifdef PODSIM_TEST_BREAK_KEEP_TORN_TAIL
+    /* Test-only breakage, compiled only into tests/teeth_torn_tail (see
+     * tests/CMakeLists.txt): keep the torn tail and append after it. */
+    offset = size;
+#endif
     pod_seglog_settle(wal->log, expected - 1, offset);
     wal->stats.recovered_records += expected - first;
     *next_index = expected;

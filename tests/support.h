@@ -20,4 +20,18 @@ pod_verdict test_run(const pod_scenario *scn, const pod_node_type *type, uint64_
  * leaves with its nonce garbled: the echo-integrity checker must notice. */
 extern const pod_node_type test_broken_echo_type;
 
+/* The key-value node, except that its fsyncs are reported complete at once
+ * (the real completion is swallowed): it acknowledges writes before they
+ * are durable. The kv-recovery checker must notice after a crash. */
+extern const pod_node_type test_kv_ack_early_type;
+
+/* Loads scenarios/NAME from the source tree (fails the test if it does not
+ * load and validate). The result is heap-allocated: free() it. */
+pod_scenario *test_scenario_file(const char *name, const pod_node_type **type_out);
+
+/* Runs seeds first..last of `scn` with `type`; returns the first seed whose
+ * verdict is `want`, or 0 when none is. */
+uint64_t test_first_seed_with(const pod_scenario *scn, const pod_node_type *type, uint64_t first,
+                              uint64_t last, pod_verdict want, pod_run_result *result);
+
 #endif

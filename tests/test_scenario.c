@@ -478,6 +478,48 @@ Test(disk, errors) {
     PARSE_ERR(CLUSTER "disk sector=512\ndisk sector=4096\n", 3, 6, "line 2");
 }
 
+/* ---- the workload line ---- */
+
+Test(workload, defaults_and_every_key) {
+    PARSE_OK(CLUSTER);
+    cr_assert_eq(scn.workload.clients, 0u, "no workload line, no clients");
+    PARSE_OK(CLUSTER "workload keys=5\n");
+    cr_assert_eq(scn.workload.clients, 1u, "a workload line means at least one client");
+    PARSE_OK(CLUSTER "workload clients=8 mix=put:5,get:0,txn:3 keys=100 dist=hotspot\n"
+                     "workload value=16..32 think=1ms..2ms timeout=250ms\n");
+    cr_assert_eq(scn.workload.clients, 8u);
+    cr_assert_eq(scn.workload.mix[POD_WL_PUT], 5u);
+    cr_assert_eq(scn.workload.mix[POD_WL_GET], 0u);
+    cr_assert_eq(scn.workload.mix[POD_WL_DELETE], 0u, "an operation left out of mix has weight 0");
+    cr_assert_eq(scn.workload.mix[POD_WL_TXN], 3u);
+    cr_assert_eq(scn.workload.keys, 100u);
+    cr_assert_eq(scn.workload.dist, POD_WL_HOTSPOT);
+    cr_assert_eq(scn.workload.value_min_bytes, 16u);
+    cr_assert_eq(scn.workload.value_max_bytes, 32u);
+    cr_assert_eq(scn.workload.think_min_ns, 1000000u);
+    cr_assert_eq(scn.workload.think_max_ns, 2000000u);
+    cr_assert_eq(scn.workload.timeout_ns, 250000000u);
+    cr_assert_eq(scn.workload.line, 2u);
+}
+
+Test(workload, errors) {
+    PARSE_ERR(CLUSTER "workload clients=0\n", 2, 18, "out of range; expected 1..64");
+    PARSE_ERR(CLUSTER "workload clients=65\n", 2, 18, "out of range");
+    PARSE_ERR(CLUSTER "workload mix=put:1,fetch:2\n", 2, 20, "unknown operation 'fetch'");
+    PARSE_ERR(CLUSTER "workload mix=put:1,put:2\n", 2, 20, "appears twice");
+    PARSE_ERR(CLUSTER "workload mix=put\n", 2, 14, "expected NAME:WEIGHT");
+    PARSE_ERR(CLUSTER "workload mix=put:\n", 2, 18, "expected a weight after 'put:'");
+    PARSE_ERR(CLUSTER "workload mix=put:1001\n", 2, 18, "expected 0..1000");
+    PARSE_ERR(CLUSTER "workload mix=put:0,get:0\n", 2, 14, "no operation with a weight above 0");
+    PARSE_ERR(CLUSTER "workload keys=0\n", 2, 15, "out of range");
+    PARSE_ERR(CLUSTER "workload dist=zipf\n", 2, 15, "expected dist=uniform or dist=hotspot");
+    PARSE_ERR(CLUSTER "workload value=0..10\n", 2, 16, "within 1..4096");
+    PARSE_ERR(CLUSTER "workload value=10..5000\n", 2, 16, "within 1..4096");
+    PARSE_ERR(CLUSTER "workload think=5ms..1ms\n", 2, 16, "goes backwards");
+    PARSE_ERR(CLUSTER "workload timeout=0s\n", 2, 18, "timeout=0");
+    PARSE_ERR(CLUSTER "workload client=2\n", 2, 10, "clients");
+}
+
 /* ---- errors: the exact place and wording ---- */
 
 Test(errors, cluster_line) {
