@@ -1,8 +1,31 @@
 /* cli_args.c — option parsing for `podsim run`. */
 #include "sim/cli_args.h"
 
+#include "sim/scenario.h"
+
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+void pod_cli_print_replay(FILE *out, const char *path, uint64_t seed, bool swarm, uint64_t events_max) {
+    bool plain = path[0] != '\0';
+    for (const char *c = path; *c; c++) {
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+", *c)) plain = false;
+    }
+    fputs("replay: podsim run ", out);
+    if (plain) {
+        fputs(path, out);
+    } else {
+        fputc('\'', out);
+        for (const char *c = path; *c; c++) {
+            if (*c == '\'') fputs("'\\''", out); else fputc(*c, out);
+        }
+        fputc('\'', out);
+    }
+    fprintf(out, " --seed %" PRIu64 "%s", seed, swarm ? " --swarm" : "");
+    if (events_max) fprintf(out, " --max-events %" PRIu64, events_max);
+    fputs(" --trace\n", out);
+}
 
 bool pod_cli_parse_u64(const char *text, uint64_t *out) {
     uint64_t base = 10;
@@ -79,11 +102,14 @@ bool pod_cli_parse_run(int argc, char **argv, pod_cli_run_args *out, char *err, 
                          missing ? "" : value);
                 return false;
             }
+        } else if (strcmp(arg, "--swarm") == 0) {
+            out->swarm = true;
         } else if (strcmp(arg, "--trace") == 0) {
             if (out->trace_format == POD_TRACE_NONE) out->trace_format = POD_TRACE_TEXT;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             snprintf(err, err_len,
-                     "unknown option '%s'; expected --seed, --trace, --trace-format or --max-events",
+                     "unknown option '%s'; expected --seed, --swarm, --trace, --trace-format or "
+                     "--max-events",
                      arg);
             return false;
         } else if (out->path) {
@@ -97,5 +123,94 @@ bool pod_cli_parse_run(int argc, char **argv, pod_cli_run_args *out, char *err, 
         snprintf(err, err_len, "run: expected a scenario file, e.g. podsim run scenarios/echo.scn");
         return false;
     }
+    return true;
+}
+
+/* "K/N" with 1 <= K <= N <= 1,000,000. */
+static bool parse_shard(const char *text, uint32_t *index, uint32_t *count) {
+    const char *slash = strchr(text, '/');
+    if (!slash || slash == text || slash[1] == '\0') return false;
+    char k_text[24], n_text[24];
+    size_t k_len = (size_t)(slash - text);
+    if (k_len >= sizeof k_text || strlen(slash + 1) >= sizeof n_text) return false;
+    memcpy(k_text, text, k_len);
+    k_text[k_len] = '\0';
+    snprintf(n_text, sizeof n_text, "%s", slash + 1);
+    uint64_t k, n;
+    if (!pod_cli_parse_u64(k_text, &k) || !pod_cli_parse_u64(n_text, &n)) return false;
+    if (k < 1 || n < 1 || k > n || n > 1000000) return false;
+    *index = (uint32_t)(k - 1);
+    *count = (uint32_t)n;
+    return true;
+}
+
+bool pod_cli_parse_fuzz(int argc, char **argv, pod_cli_fuzz_args *out, char *err, size_t err_len) {
+    memset(out, 0, sizeof *out);
+    out->start_seed = 1;
+    out->jobs = 1;
+    out->shard_count = 1;
+    out->swarm = true;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = NULL;
+        bool missing = false;
+        uint64_t n = 0;
+        if (option_value(argc, argv, &i, "--seeds", &value, &missing)) {
+            if (missing || !pod_cli_parse_u64(value, &out->seeds) || out->seeds == 0) {
+                snprintf(err, err_len, "--seeds: expected a positive integer, found '%s'", missing ? "" : value);
+                return false;
+            }
+        } else if (option_value(argc, argv, &i, "--time", &value, &missing)) {
+            if (missing || !pod_parse_duration(value, strlen(value), &out->time_ns) || out->time_ns == 0) {
+                snprintf(err, err_len, "--time: expected a duration such as 90s or 5m, found '%s'",
+                         missing ? "" : value);
+                return false;
+            }
+        } else if (option_value(argc, argv, &i, "--start-seed", &value, &missing)) {
+            if (missing || !pod_cli_parse_u64(value, &out->start_seed)) {
+                snprintf(err, err_len, "--start-seed: expected an unsigned 64-bit integer, found '%s'",
+                         missing ? "" : value);
+                return false;
+            }
+        } else if (option_value(argc, argv, &i, "--jobs", &value, &missing) ||
+                   option_value(argc, argv, &i, "-j", &value, &missing)) {
+            if (missing || !pod_cli_parse_u64(value, &n) || n < 1 || n > 64) {
+                snprintf(err, err_len, "-j: expected a number of worker processes in 1..64, found '%s'",
+                         missing ? "" : value);
+                return false;
+            }
+            out->jobs = (uint32_t)n;
+        } else if (option_value(argc, argv, &i, "--shard", &value, &missing)) {
+            if (missing || !parse_shard(value, &out->shard_index, &out->shard_count)) {
+                snprintf(err, err_len, "--shard: expected K/N with 1 <= K <= N, e.g. 2/8, found '%s'",
+                         missing ? "" : value);
+                return false;
+            }
+        } else if (option_value(argc, argv, &i, "--json", &value, &missing)) {
+            if (missing || !*value) {
+                snprintf(err, err_len, "--json: expected a file name, or - for standard output");
+                return false;
+            }
+            out->json_path = value;
+        } else if (strcmp(arg, "--no-swarm") == 0) {
+            out->swarm = false;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            snprintf(err, err_len,
+                     "unknown option '%s'; expected --seeds, --time, -j, --shard, --start-seed, "
+                     "--json or --no-swarm",
+                     arg);
+            return false;
+        } else if (out->path) {
+            snprintf(err, err_len, "unexpected argument '%s'; fuzz takes one scenario file", arg);
+            return false;
+        } else {
+            out->path = arg;
+        }
+    }
+    if ((out->seeds == 0) == (out->time_ns == 0)) {
+        snprintf(err, err_len, "fuzz: expected exactly one of --seeds N or --time DURATION");
+        return false;
+    }
+    if (!out->path) out->path = "scenarios/fuzz.scn";
     return true;
 }

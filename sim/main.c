@@ -13,15 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "nodes/registry.h"
 #include "sim/cli_args.h"
+#include "sim/fuzz.h"
+#include "sim/swarm.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
 
 enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 static const char usage_text[] =
-    "usage: podsim run FILE [--seed N] [--trace] [--trace-format=text|jsonl] [--max-events N]\n"
+    "usage: podsim run FILE [--seed N] [--swarm] [--trace] [--trace-format=text|jsonl]\n"
+    "                       [--max-events N]\n"
+    "       podsim fuzz [FILE] (--seeds N | --time DURATION) [-j JOBS] [--shard K/N]\n"
+    "                          [--start-seed S] [--json FILE] [--no-swarm]\n"
     "       podsim --help\n"
     "       podsim --version\n"
     "\n"
@@ -30,6 +37,8 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  run FILE            run the scenario in FILE (see docs/scenarios.md)\n"
+    "  fuzz [FILE]         run many seeds of FILE (default scenarios/fuzz.scn), each\n"
+    "                      with its own random fault mix (swarm testing)\n"
     "\n"
     "options for run:\n"
     "  --seed N            run seed (default: the scenario's 'seed' line, else 1)\n"
@@ -37,12 +46,22 @@ static const char usage_text[] =
     "  --trace-format=F    text (default) or jsonl, one JSON object per line;\n"
     "                      implies --trace\n"
     "  --max-events N      stop after N events (overrides 'budget events=')\n"
+    "  --swarm             add the seed's fuzz fault mix, as 'podsim fuzz' does\n"
+    "\n"
+    "options for fuzz:\n"
+    "  --seeds N           run seeds S .. S+N-1 (S from --start-seed, default 1)\n"
+    "  --time DURATION     run seeds until DURATION of wall time passed (90s, 5m)\n"
+    "  -j, --jobs N        worker processes (default 1)\n"
+    "  --shard K/N         run only the K-th of N slices of the seeds, so that\n"
+    "                      N machines or CI jobs share one campaign\n"
+    "  --json FILE         every seed's result as a JSON line (- for stdout)\n"
+    "  --no-swarm          no fault mix: the scenario as written, seed by seed\n"
     "\n"
     "The last line of every run is a summary with seed=, events=, sim_time=\n"
     "and trace_hash=.\n"
     "\n"
-    "exit status: 0 every invariant held; 1 an invariant was violated or a\n"
-    "budget ran out; 2 usage or input error; 3 internal error.\n";
+    "exit status: 0 every invariant held (every seed, for fuzz); 1 an invariant\n"
+    "was violated or a budget ran out; 2 usage or input error; 3 internal error.\n";
 
 static int usage_error(const char *message) {
     fprintf(stderr, "podsim: %s\nTry 'podsim --help'.\n", message);
@@ -56,28 +75,6 @@ static void print_summary(FILE *out, const pod_run_result *r, const char *path) 
             "podsim: %s scenario=%s seed=%" PRIu64 " events=%" PRIu64 " sim_time=%ss"
             " trace_hash=%016" PRIx64 "\n",
             pod_verdict_name(r->verdict), path, r->seed, r->events, when, r->trace_hash);
-}
-
-/* Prints the one command that reproduces this run, with the options that
- * change its course; the path is quoted when the shell would split it. */
-static void print_replay(FILE *out, const pod_cli_run_args *args, uint64_t seed) {
-    bool plain = args->path[0] != '\0';
-    for (const char *c = args->path; *c; c++) {
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+", *c)) plain = false;
-    }
-    fputs("replay: podsim run ", out);
-    if (plain) {
-        fputs(args->path, out);
-    } else {
-        fputc('\'', out);
-        for (const char *c = args->path; *c; c++) {
-            if (*c == '\'') fputs("'\\''", out); else fputc(*c, out);
-        }
-        fputc('\'', out);
-    }
-    fprintf(out, " --seed %" PRIu64, seed);
-    if (args->events_max) fprintf(out, " --max-events %" PRIu64, args->events_max);
-    fputs(" --trace\n", out);
 }
 
 static int load_scenario(const char *path, pod_scenario *scn, const pod_node_type **type_out) {
@@ -135,7 +132,20 @@ static int cmd_run(int argc, char **argv) {
         .events_max = args.events_max,
     };
     pod_run_result result;
-    pod_verdict verdict = pod_world_run(scn, &opt, &result);
+    pod_verdict verdict;
+    if (args.swarm) {
+        char mix[96];
+        verdict = pod_fuzz_run_seed(scn, type, seed, true, &result, mix, sizeof mix);
+        if (opt.trace_out || verdict != POD_VERDICT_PASS) fprintf(stderr, "podsim: swarm mix: %s\n", mix);
+        if (opt.trace_out) {
+            /* Re-run with the trace printed: the same seed, the same run. */
+            pod_scenario *mixed = malloc(sizeof *mixed);
+            if (mixed && pod_swarm_apply(scn, seed, mixed, NULL)) verdict = pod_world_run(mixed, &opt, &result);
+            free(mixed);
+        }
+    } else {
+        verdict = pod_world_run(scn, &opt, &result);
+    }
     free(scn);
 
     switch (verdict) {
@@ -149,13 +159,58 @@ static int cmd_run(int argc, char **argv) {
                 verdict == POD_VERDICT_BUDGET ? "BUDGET EXHAUSTED" : "INVARIANT VIOLATED",
                 result.check, result.message);
         print_summary(stdout, &result, args.path);
-        print_replay(stdout, &args, seed);
+        pod_cli_print_replay(stdout, args.path, seed, args.swarm, args.events_max);
         return EXIT_VIOLATION;
     case POD_VERDICT_ERROR:
         break;
     }
     fprintf(stderr, "podsim: internal error: %s\n", result.message);
     return EXIT_INTERNAL;
+}
+
+static int cmd_fuzz(int argc, char **argv) {
+    pod_cli_fuzz_args args;
+    char err[256];
+    if (!pod_cli_parse_fuzz(argc, argv, &args, err, sizeof err)) return usage_error(err);
+    pod_scenario *scn = malloc(sizeof *scn);
+    if (!scn) {
+        fprintf(stderr, "podsim: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    const pod_node_type *type = NULL;
+    int rc = load_scenario(args.path, scn, &type);
+    if (rc != EXIT_PASS) {
+        free(scn);
+        return rc;
+    }
+    FILE *json = NULL;
+    if (args.json_path) {
+        json = strcmp(args.json_path, "-") == 0 ? stdout : fopen(args.json_path, "w");
+        if (!json) {
+            fprintf(stderr, "podsim: --json: cannot write %s: %s\n", args.json_path, strerror(errno));
+            free(scn);
+            return EXIT_USAGE;
+        }
+    }
+    pod_fuzz_options opt = {
+        .path = args.path, .scn = scn, .type = type, .start_seed = args.start_seed,
+        .seeds = args.seeds, .time_s = (double)args.time_ns * 1e-9, .jobs = args.jobs,
+        .shard_index = args.shard_index, .shard_count = args.shard_count, .swarm = args.swarm,
+        .json = json, .out = json == stdout ? stderr : stdout, .progress = stderr,
+        .progress_tty = isatty(STDERR_FILENO) != 0,
+    };
+    pod_fuzz_summary sum;
+    bool ok = pod_fuzz_campaign(&opt, &sum);
+    if (json && json != stdout) fclose(json);
+    free(scn);
+    double rate = sum.wall_s > 0 ? (double)sum.seeds_run / sum.wall_s : 0;
+    fprintf(opt.out,
+            "podsim fuzz: %s scenario=%s seeds=%" PRIu64 " failed=%" PRIu64 " errors=%" PRIu64
+            " shard=%u/%u jobs=%u wall=%.1fs seeds_per_s=%.1f\n",
+            sum.failed || sum.errors || !ok ? "FAIL" : "pass", args.path, sum.seeds_run, sum.failed,
+            sum.errors, args.shard_index + 1, args.shard_count, args.jobs, sum.wall_s, rate);
+    if (!ok || sum.errors) return EXIT_INTERNAL;
+    return sum.failed ? EXIT_VIOLATION : EXIT_PASS;
 }
 
 int main(int argc, char **argv) {
@@ -173,7 +228,8 @@ int main(int argc, char **argv) {
         return EXIT_PASS;
     }
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "fuzz") == 0) return cmd_fuzz(argc - 2, argv + 2);
     char err[160];
-    snprintf(err, sizeof err, "unknown command '%.64s'; expected run, --help or --version", cmd);
+    snprintf(err, sizeof err, "unknown command '%.64s'; expected run, fuzz, --help or --version", cmd);
     return usage_error(err);
 }

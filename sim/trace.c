@@ -109,10 +109,9 @@ static bool has_peer(pod_trace_kind kind) {
            kind == POD_TR_MSG_DUP || kind == POD_TR_NET_BLOCK;
 }
 
-/* JSON string escaping for the text field. */
-static void print_json_string(FILE *out, const char *text, uint16_t len) {
+void pod_json_write_string(FILE *out, const char *text, size_t len) {
     fputc('"', out);
-    for (uint16_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
         if (c == '"' || c == '\\') {
             fputc('\\', out);
@@ -144,7 +143,7 @@ static void print_record(pod_trace *trace, const pod_trace_rec *rec, uint16_t te
         if (b_label) fprintf(out, ",\"%s\":%" PRIu64, b_label, rec->b);
         if (text_len) {
             fputs(",\"text\":", out);
-            print_json_string(out, rec->text, text_len);
+            pod_json_write_string(out, rec->text, text_len);
         }
         fputs("}\n", out);
         return;

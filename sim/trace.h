@@ -9,6 +9,7 @@
 #define PODSIM_TRACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -83,6 +84,9 @@ void pod_trace_emit(pod_trace *trace, const pod_trace_rec *rec);
 uint64_t pod_trace_hash(pod_trace *trace);
 
 const char *pod_trace_kind_name(pod_trace_kind kind);
+
+/* Writes text[0..len) as a JSON string, quotes included. */
+void pod_json_write_string(FILE *out, const char *text, size_t len);
 
 /* Writes "S.NNNNNNNNN" (seconds with nanoseconds) into out. */
 void pod_format_time(uint64_t ns, char *out, size_t out_len);
