@@ -73,6 +73,50 @@ static bool option_value(int argc, char **argv, int *i, const char *name, const 
     return true;
 }
 
+/* "n1,n3,world" into the filter's node set. */
+static bool parse_trace_nodes(const char *text, pod_trace_filter *f) {
+    char buf[512];
+    if (strlen(text) >= sizeof buf || !*text) return false;
+    snprintf(buf, sizeof buf, "%s", text);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        uint64_t n;
+        if (strcmp(tok, "world") == 0) {
+            f->nodes[POD_TRACE_FILTER_NODES - 1] = true;
+        } else if (tok[0] == 'n' && pod_cli_parse_u64(tok + 1, &n) && n >= 1 && n < POD_TRACE_FILTER_NODES &&
+                   tok[1] != '0') {
+            f->nodes[n - 1] = true;
+        } else {
+            return false;
+        }
+    }
+    f->by_node = true;
+    return true;
+}
+
+/* "send,deliver,node-crash" into the filter's kind set. */
+static bool parse_trace_kinds(const char *text, pod_trace_filter *f, char *bad, size_t bad_len) {
+    char buf[512];
+    if (strlen(text) >= sizeof buf || !*text) return false;
+    snprintf(buf, sizeof buf, "%s", text);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        bool known = false;
+        for (int k = 1; k < POD_TR_KIND_COUNT; k++) {
+            if (strcmp(tok, pod_trace_kind_name((pod_trace_kind)k)) == 0) {
+                f->kinds[k] = true;
+                known = true;
+            }
+        }
+        if (!known) {
+            snprintf(bad, bad_len, "%s", tok);
+            return false;
+        }
+    }
+    f->by_kind = true;
+    return true;
+}
+
 bool pod_cli_parse_run(int argc, char **argv, pod_cli_run_args *out, char *err, size_t err_len) {
     memset(out, 0, sizeof *out);
     for (int i = 0; i < argc; i++) {
@@ -102,14 +146,46 @@ bool pod_cli_parse_run(int argc, char **argv, pod_cli_run_args *out, char *err, 
                          missing ? "" : value);
                 return false;
             }
+        } else if (option_value(argc, argv, &i, "--trace-node", &value, &missing)) {
+            if (missing || !parse_trace_nodes(value, &out->filter)) {
+                snprintf(err, err_len, "--trace-node: expected node names like n1,n3 (or world), found '%s'",
+                         missing ? "" : value);
+                return false;
+            }
+            out->filtered = true;
+        } else if (option_value(argc, argv, &i, "--trace-from", &value, &missing) ||
+                   option_value(argc, argv, &i, "--trace-to", &value, &missing)) {
+            bool from = strncmp(arg, "--trace-from", 12) == 0;
+            uint64_t *ns = from ? &out->filter.from_ns : &out->filter.to_ns;
+            if (missing || !pod_parse_duration(value, strlen(value), ns)) {
+                snprintf(err, err_len, "%s: expected a simulated time such as 2s or 1500ms, found '%s'",
+                         from ? "--trace-from" : "--trace-to", missing ? "" : value);
+                return false;
+            }
+            out->filtered = true;
+        } else if (option_value(argc, argv, &i, "--trace-kind", &value, &missing)) {
+            char bad[64] = "";
+            if (missing || !parse_trace_kinds(value, &out->filter, bad, sizeof bad)) {
+                snprintf(err, err_len,
+                         "--trace-kind: unknown kind '%s'; expected a comma-separated list of: send, "
+                         "deliver, drop, duplicate, timer-set, timer-fire, timer-cancel, node-start, "
+                         "node-crash, node-pause, node-resume, partition, isolate, block, heal, "
+                         "disk-op, disk-done, note",
+                         missing ? "" : bad[0] ? bad : value);
+                return false;
+            }
+            out->filtered = true;
+        } else if (strcmp(arg, "--check-determinism") == 0) {
+            out->check_determinism = true;
         } else if (strcmp(arg, "--swarm") == 0) {
             out->swarm = true;
         } else if (strcmp(arg, "--trace") == 0) {
             if (out->trace_format == POD_TRACE_NONE) out->trace_format = POD_TRACE_TEXT;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             snprintf(err, err_len,
-                     "unknown option '%s'; expected --seed, --swarm, --trace, --trace-format or "
-                     "--max-events",
+                     "unknown option '%s'; expected --seed, --swarm, --trace, --trace-format, "
+                     "--trace-node, --trace-from, --trace-to, --trace-kind, --max-events or "
+                     "--check-determinism",
                      arg);
             return false;
         } else if (out->path) {
@@ -120,7 +196,12 @@ bool pod_cli_parse_run(int argc, char **argv, pod_cli_run_args *out, char *err, 
         }
     }
     if (!out->path) {
-        snprintf(err, err_len, "run: expected a scenario file, e.g. podsim run scenarios/echo.scn");
+        snprintf(err, err_len, "run: expected a scenario file, e.g. podsim run scenarios/quickstart.scn");
+        return false;
+    }
+    if (out->filtered && out->trace_format == POD_TRACE_NONE) out->trace_format = POD_TRACE_TEXT;
+    if (out->filter.to_ns && out->filter.to_ns < out->filter.from_ns) {
+        snprintf(err, err_len, "--trace-to is before --trace-from");
         return false;
     }
     return true;
@@ -212,5 +293,50 @@ bool pod_cli_parse_fuzz(int argc, char **argv, pod_cli_fuzz_args *out, char *err
         return false;
     }
     if (!out->path) out->path = "scenarios/fuzz.scn";
+    return true;
+}
+
+bool pod_cli_parse_shrink(int argc, char **argv, pod_cli_shrink_args *out, char *err, size_t err_len) {
+    memset(out, 0, sizeof *out);
+    bool has_seed = false;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = NULL;
+        bool missing = false;
+        if (option_value(argc, argv, &i, "--seed", &value, &missing)) {
+            if (missing || !pod_cli_parse_u64(value, &out->seed)) {
+                snprintf(err, err_len, "--seed: expected an unsigned 64-bit integer, found '%s'",
+                         missing ? "" : value);
+                return false;
+            }
+            has_seed = true;
+        } else if (option_value(argc, argv, &i, "--output", &value, &missing) ||
+                   option_value(argc, argv, &i, "-o", &value, &missing)) {
+            if (missing || !*value) {
+                snprintf(err, err_len, "-o: expected a file name for the shrunk scenario");
+                return false;
+            }
+            out->output = value;
+        } else if (strcmp(arg, "--swarm") == 0) {
+            out->swarm = true;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            snprintf(err, err_len, "unknown option '%s'; expected --seed, --swarm or -o", arg);
+            return false;
+        } else if (out->path) {
+            snprintf(err, err_len, "unexpected argument '%s'; shrink takes one scenario file", arg);
+            return false;
+        } else {
+            out->path = arg;
+        }
+    }
+    if (!out->path) {
+        snprintf(err, err_len, "shrink: expected a scenario file and --seed N, "
+                               "e.g. podsim shrink scenarios/fuzz.scn --seed 42 --swarm");
+        return false;
+    }
+    if (!has_seed) {
+        snprintf(err, err_len, "shrink: expected --seed N, the failing seed to shrink");
+        return false;
+    }
     return true;
 }

@@ -17,6 +17,9 @@ typedef struct pod_cli_run_args {
     pod_trace_format trace_format; /* NONE unless --trace or --trace-format */
     uint64_t events_max;           /* 0: the scenario's budget */
     bool swarm;                    /* --swarm: add the seed's fuzz fault mix */
+    bool check_determinism;        /* --check-determinism: run twice, compare */
+    pod_trace_filter filter;       /* --trace-node/-from/-to/-kind */
+    bool filtered;                 /* any of those given */
 } pod_cli_run_args;
 
 /* Parses the arguments after `run`. On error writes "what was wrong and
@@ -37,6 +40,16 @@ typedef struct pod_cli_fuzz_args {
 
 /* Parses the arguments after `fuzz`. */
 bool pod_cli_parse_fuzz(int argc, char **argv, pod_cli_fuzz_args *out, char *err, size_t err_len);
+
+typedef struct pod_cli_shrink_args {
+    const char *path;
+    uint64_t seed;                 /* --seed N: required */
+    bool swarm;                    /* --swarm: the seed's fuzz fault mix first */
+    const char *output;            /* -o FILE; default: NAME-shrunk-seedN.scn */
+} pod_cli_shrink_args;
+
+/* Parses the arguments after `shrink`. */
+bool pod_cli_parse_shrink(int argc, char **argv, pod_cli_shrink_args *out, char *err, size_t err_len);
 
 /* Prints "replay: podsim run PATH --seed N [--swarm] [--max-events N]
  * --trace", quoting the path when a shell would split it. */

@@ -18,6 +18,8 @@
 #include "nodes/registry.h"
 #include "sim/cli_args.h"
 #include "sim/fuzz.h"
+#include "sim/scenario_write.h"
+#include "sim/shrink.h"
 #include "sim/swarm.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
@@ -29,6 +31,7 @@ static const char usage_text[] =
     "                       [--max-events N]\n"
     "       podsim fuzz [FILE] (--seeds N | --time DURATION) [-j JOBS] [--shard K/N]\n"
     "                          [--start-seed S] [--json FILE] [--no-swarm]\n"
+    "       podsim shrink FILE --seed N [--swarm] [-o OUT]\n"
     "       podsim --help\n"
     "       podsim --version\n"
     "\n"
@@ -39,6 +42,9 @@ static const char usage_text[] =
     "  run FILE            run the scenario in FILE (see docs/scenarios.md)\n"
     "  fuzz [FILE]         run many seeds of FILE (default scenarios/fuzz.scn), each\n"
     "                      with its own random fault mix (swarm testing)\n"
+    "  shrink FILE         from a failing seed, write the smallest scenario that\n"
+    "                      still fails the same check (fewest faults, operations,\n"
+    "                      shortest time)\n"
     "\n"
     "options for run:\n"
     "  --seed N            run seed (default: the scenario's 'seed' line, else 1)\n"
@@ -47,6 +53,13 @@ static const char usage_text[] =
     "                      implies --trace\n"
     "  --max-events N      stop after N events (overrides 'budget events=')\n"
     "  --swarm             add the seed's fuzz fault mix, as 'podsim fuzz' does\n"
+    "  --trace-node LIST   print only records of these nodes (n1,n3,world)\n"
+    "  --trace-from TIME   print only records at or after this simulated time\n"
+    "  --trace-to TIME     ... and at or before this one\n"
+    "  --trace-kind LIST   print only these kinds (send,deliver,node-crash,...)\n"
+    "                      (the first violation is always printed, marked >>>)\n"
+    "  --check-determinism run the seed twice and report the first record where\n"
+    "                      the runs differ (exit 1), or that they are identical\n"
     "\n"
     "options for fuzz:\n"
     "  --seeds N           run seeds S .. S+N-1 (S from --start-seed, default 1)\n"
@@ -106,6 +119,60 @@ static int load_scenario(const char *path, pod_scenario *scn, const pod_node_typ
     return EXIT_PASS;
 }
 
+/* Runs the seed twice, record by record, and reports the first record where
+ * the two runs differ — the determinism promise, checked. */
+static int check_determinism(const pod_scenario *scn, const pod_node_type *type, uint64_t seed,
+                             const pod_cli_run_args *args) {
+    pod_trace_compare *first = calloc(1, sizeof *first), *second = calloc(1, sizeof *second);
+    if (!first || !second) {
+        free(first);
+        free(second);
+        fprintf(stderr, "podsim: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    pod_run_options opt = {.seed = seed, .node_type = type, .events_max = args->events_max,
+                           .compare = first};
+    pod_run_result a, b;
+    pod_world_run(scn, &opt, &a);
+    second->reference = first->hashes;
+    second->reference_count = first->count;
+    opt.compare = second;
+    pod_world_run(scn, &opt, &b);
+    if (!second->diverged && a.trace_records != b.trace_records) {
+        second->diverged = true; /* the second run ended early */
+        second->diverged_at = b.trace_records;
+        snprintf(second->diverged_text, sizeof second->diverged_text, "(the run ended here)");
+    }
+    int rc = EXIT_PASS;
+    if (!second->diverged && a.trace_hash == b.trace_hash) {
+        printf("podsim: deterministic: two runs of seed %" PRIu64 " gave the same %" PRIu64
+               " records, trace_hash=%016" PRIx64 "\n",
+               seed, a.trace_records, a.trace_hash);
+    } else {
+        /* Run once more to show what the first run had at that record. */
+        pod_trace_compare *third = calloc(1, sizeof *third);
+        if (third) {
+            third->capture = true;
+            third->capture_at = second->diverged_at;
+            snprintf(third->captured_text, sizeof third->captured_text, "(the run ended before it)");
+            opt.compare = third;
+            pod_run_result c;
+            pod_world_run(scn, &opt, &c);
+        }
+        printf("podsim: NOT DETERMINISTIC: seed %" PRIu64 " diverged at record %" PRIu64 "\n"
+               "  run 1: %s\n  run 2: %s\n"
+               "  trace_hash run 1=%016" PRIx64 " run 2=%016" PRIx64 "\n",
+               seed, second->diverged_at, third ? third->captured_text : "?", second->diverged_text,
+               a.trace_hash, b.trace_hash);
+        free(third);
+        rc = EXIT_VIOLATION;
+    }
+    free(first->hashes);
+    free(first);
+    free(second);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv) {
     pod_cli_run_args args;
     char err[256];
@@ -124,28 +191,37 @@ static int cmd_run(int argc, char **argv) {
         return rc;
     }
     uint64_t seed = args.has_seed ? args.seed : scn->has_seed ? scn->seed : 1;
+    /* With --swarm the seed's fault mix is added first, as `podsim fuzz` does. */
+    if (args.swarm) {
+        pod_scenario *mixed = malloc(sizeof *mixed);
+        pod_swarm_mix mix;
+        if (!mixed || !pod_swarm_apply(scn, seed, mixed, &mix)) {
+            fprintf(stderr, "podsim: --swarm: the seed's fault mix does not fit this scenario\n");
+            free(mixed);
+            free(scn);
+            return EXIT_INTERNAL;
+        }
+        char text[96];
+        pod_swarm_describe(&mix, text, sizeof text);
+        fprintf(stderr, "podsim: swarm mix of seed %" PRIu64 ": %s\n", seed, text);
+        free(scn);
+        scn = mixed;
+    }
+    if (args.check_determinism) {
+        int drc = check_determinism(scn, type, seed, &args);
+        free(scn);
+        return drc;
+    }
     pod_run_options opt = {
         .seed = seed,
         .node_type = type,
         .trace_format = args.trace_format,
         .trace_out = args.trace_format != POD_TRACE_NONE ? stdout : NULL,
         .events_max = args.events_max,
+        .trace_filter = args.filtered ? &args.filter : NULL,
     };
     pod_run_result result;
-    pod_verdict verdict;
-    if (args.swarm) {
-        char mix[96];
-        verdict = pod_fuzz_run_seed(scn, type, seed, true, &result, mix, sizeof mix);
-        if (opt.trace_out || verdict != POD_VERDICT_PASS) fprintf(stderr, "podsim: swarm mix: %s\n", mix);
-        if (opt.trace_out) {
-            /* Re-run with the trace printed: the same seed, the same run. */
-            pod_scenario *mixed = malloc(sizeof *mixed);
-            if (mixed && pod_swarm_apply(scn, seed, mixed, NULL)) verdict = pod_world_run(mixed, &opt, &result);
-            free(mixed);
-        }
-    } else {
-        verdict = pod_world_run(scn, &opt, &result);
-    }
+    pod_verdict verdict = pod_world_run(scn, &opt, &result);
     free(scn);
 
     switch (verdict) {
@@ -166,6 +242,72 @@ static int cmd_run(int argc, char **argv) {
     }
     fprintf(stderr, "podsim: internal error: %s\n", result.message);
     return EXIT_INTERNAL;
+}
+
+static int cmd_shrink(int argc, char **argv) {
+    pod_cli_shrink_args args;
+    char err[256];
+    if (!pod_cli_parse_shrink(argc, argv, &args, err, sizeof err)) return usage_error(err);
+    pod_scenario *base = malloc(sizeof *base);
+    pod_scenario *scn = malloc(sizeof *scn);
+    if (!base || !scn) {
+        free(base);
+        free(scn);
+        fprintf(stderr, "podsim: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    const pod_node_type *type = NULL;
+    int rc = load_scenario(args.path, base, &type);
+    if (rc == EXIT_PASS && args.swarm && !pod_swarm_apply(base, args.seed, scn, NULL)) rc = EXIT_INTERNAL;
+    if (rc == EXIT_PASS && !args.swarm) memcpy(scn, base, sizeof *scn);
+    free(base);
+    if (rc != EXIT_PASS) {
+        free(scn);
+        return rc;
+    }
+    /* The shrunk file replays without --seed or --swarm: the seed goes in. */
+    scn->has_seed = true;
+    scn->seed = args.seed;
+    pod_shrink_stats st;
+    if (!pod_shrink(scn, type, args.seed, &st, stderr)) {
+        fprintf(stderr, "podsim: shrink: seed %" PRIu64 "%s of %s does not fail (verdict: %s); nothing to shrink\n",
+                args.seed, args.swarm ? " with --swarm" : "", args.path, st.check[0] ? st.check : "pass");
+        free(scn);
+        return EXIT_USAGE;
+    }
+    char out_path[512];
+    if (args.output) {
+        snprintf(out_path, sizeof out_path, "%s", args.output);
+    } else {
+        const char *base_name = strrchr(args.path, '/') ? strrchr(args.path, '/') + 1 : args.path;
+        int n = (int)strcspn(base_name, ".");
+        snprintf(out_path, sizeof out_path, "%.*s-shrunk-seed%" PRIu64 ".scn", n, base_name, args.seed);
+    }
+    char header[2048], werr[256];
+    snprintf(header, sizeof header,
+             "Shrunk by: podsim shrink %s --seed %" PRIu64 "%s\n"
+             "Fails: %s: %s\n"
+             "From %u actions, %" PRIu64 " ms, %u clients, %" PRIu64 " requests, %u fault settings\n"
+             "to   %u actions, %" PRIu64 " ms, %u clients, %" PRIu64 " requests, %u fault settings\n"
+             "(%u runs). Replay: podsim run %s --trace",
+             args.path, args.seed, args.swarm ? " --swarm" : "", st.check, st.message, st.actions_before,
+             st.run_ns_before / 1000000, st.clients_before, st.ops_before, st.faults_before, st.actions_after,
+             st.run_ns_after / 1000000, st.clients_after, st.ops_after, st.faults_after, st.runs, out_path);
+    bool written = pod_scenario_write_file(scn, header, out_path, werr, sizeof werr);
+    free(scn);
+    if (!written) {
+        fprintf(stderr, "podsim: shrink: %s\n", werr);
+        return EXIT_INTERNAL;
+    }
+    printf("podsim shrink: %s fails %s\n"
+           "  actions  %u -> %u\n  run      %" PRIu64 " ms -> %" PRIu64 " ms\n"
+           "  clients  %u -> %u\n  requests %" PRIu64 " -> %" PRIu64 "\n  events   %" PRIu64 " -> %" PRIu64 "\n"
+           "  faults   %u -> %u settings\n  (%u runs)\n"
+           "replay: podsim run %s --trace\n",
+           out_path, st.check, st.actions_before, st.actions_after, st.run_ns_before / 1000000,
+           st.run_ns_after / 1000000, st.clients_before, st.clients_after, st.ops_before, st.ops_after,
+           st.events_before, st.events_after, st.faults_before, st.faults_after, st.runs, out_path);
+    return EXIT_PASS;
 }
 
 static int cmd_fuzz(int argc, char **argv) {
@@ -229,7 +371,8 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "fuzz") == 0) return cmd_fuzz(argc - 2, argv + 2);
+    if (strcmp(cmd, "shrink") == 0) return cmd_shrink(argc - 2, argv + 2);
     char err[160];
-    snprintf(err, sizeof err, "unknown command '%.64s'; expected run, fuzz, --help or --version", cmd);
+    snprintf(err, sizeof err, "unknown command '%.64s'; expected run, fuzz, shrink, --help or --version", cmd);
     return usage_error(err);
 }

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Names and the meaning of the a and b fields, per kind, for printing.
@@ -74,6 +75,8 @@ static void flush_to_hash(pod_trace *trace) {
 /* Canonical record: time u64, kind u16, node u16, peer u16, text length
  * u16, a u64, b u64 (all little-endian), then the text bytes. The buffer
  * only batches hash updates; the hashed byte stream is the same. */
+static void compare_record(pod_trace *trace, const pod_trace_rec *rec, const uint8_t *bytes, uint32_t len);
+
 static void hash_record(pod_trace *trace, const pod_trace_rec *rec, uint16_t text_len) {
     uint32_t need = 32u + text_len;
     assert(need <= POD_TRACE_BUF_BYTES);
@@ -88,6 +91,34 @@ static void hash_record(pod_trace *trace, const pod_trace_rec *rec, uint16_t tex
     put_u64(p + 24, rec->b);
     if (text_len) memcpy(p + 32, rec->text, text_len);
     trace->buf_used += need;
+    if (trace->compare) compare_record(trace, rec, p, need);
+}
+
+/* Record mode keeps each record's own hash; compare mode checks it against
+ * the reference run's and keeps the first record that differs. */
+static void compare_record(pod_trace *trace, const pod_trace_rec *rec, const uint8_t *bytes, uint32_t len) {
+    pod_trace_compare *c = trace->compare;
+    uint64_t h = XXH3_64bits(bytes, len);
+    uint64_t i = trace->records; /* this record's number, 0-based */
+    if (c->capture && i == c->capture_at) pod_trace_render(rec, c->captured_text, sizeof c->captured_text);
+    if (c->reference) {
+        bool differs = i >= c->reference_count || c->reference[i] != h;
+        if (differs && !c->diverged && i < POD_TRACE_COMPARE_MAX) {
+            c->diverged = true;
+            c->diverged_at = i;
+            pod_trace_render(rec, c->diverged_text, sizeof c->diverged_text);
+        }
+        return;
+    }
+    if (c->count == c->capacity) {
+        if (c->capacity >= POD_TRACE_COMPARE_MAX) return;
+        uint64_t want = c->capacity ? c->capacity * 2 : 4096;
+        uint64_t *grown = realloc(c->hashes, (size_t)want * sizeof *grown);
+        if (!grown) return;
+        c->hashes = grown;
+        c->capacity = want;
+    }
+    c->hashes[c->count++] = h;
 }
 
 void pod_format_time(uint64_t ns, char *out, size_t out_len) {
@@ -125,6 +156,20 @@ void pod_json_write_string(FILE *out, const char *text, size_t len) {
     fputc('"', out);
 }
 
+static bool passes_filter(const pod_trace *trace, const pod_trace_rec *rec) {
+    const pod_trace_filter *f = trace->filter;
+    if (!f || rec->kind == POD_TR_VIOLATION || rec->kind == POD_TR_BUDGET) return true;
+    if (rec->time_ns < f->from_ns || (f->to_ns && rec->time_ns > f->to_ns)) return false;
+    if (f->by_kind && !f->kinds[rec->kind]) return false;
+    if (f->by_node) {
+        uint32_t slot = rec->node == POD_TRACE_NODE_WORLD ? POD_TRACE_FILTER_NODES - 1 : rec->node;
+        /* A message concerns both ends: show it for either. */
+        bool peer_match = has_peer(rec->kind) && rec->peer < POD_TRACE_FILTER_NODES - 1 && f->nodes[rec->peer];
+        if (slot >= POD_TRACE_FILTER_NODES || (!f->nodes[slot] && !peer_match)) return false;
+    }
+    return true;
+}
+
 static void print_record(pod_trace *trace, const pod_trace_rec *rec, uint16_t text_len) {
     char when[32], node[16], peer[16];
     pod_format_time(rec->time_ns, when, sizeof when);
@@ -148,6 +193,10 @@ static void print_record(pod_trace *trace, const pod_trace_rec *rec, uint16_t te
         fputs("}\n", out);
         return;
     }
+    if (rec->kind == POD_TR_VIOLATION) {
+        /* The first violation, marked so that it cannot be missed. */
+        fprintf(out, ">>> %s: the first violated invariant; what was expected and what was found:\n", when);
+    }
     fprintf(out, "%14s %-6s %-12s", when, node, name);
     if (has_peer(rec->kind)) fprintf(out, " %s %s", rec->kind == POD_TR_MSG_DELIVER ? "<-" : "->", peer);
     if (a_label) fprintf(out, " %s=%" PRIu64, a_label, rec->a);
@@ -169,7 +218,24 @@ void pod_trace_emit(pod_trace *trace, const pod_trace_rec *rec) {
     uint16_t text_len = (uint16_t)(len > POD_TRACE_TEXT_MAX ? POD_TRACE_TEXT_MAX : len);
     hash_record(trace, rec, text_len);
     trace->records++;
-    if (trace->format != POD_TRACE_NONE) print_record(trace, rec, text_len);
+    if (trace->format != POD_TRACE_NONE && passes_filter(trace, rec)) print_record(trace, rec, text_len);
+}
+
+void pod_trace_render(const pod_trace_rec *rec, char *out, size_t out_len) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        snprintf(out, out_len, "(no memory to render the record)");
+        return;
+    }
+    pod_trace view = {.out = mem, .format = POD_TRACE_TEXT};
+    size_t text_len = rec->text ? strlen(rec->text) : 0;
+    print_record(&view, rec, (uint16_t)(text_len > POD_TRACE_TEXT_MAX ? POD_TRACE_TEXT_MAX : text_len));
+    fclose(mem);
+    if (len && buf[len - 1] == '\n') buf[--len] = '\0';
+    snprintf(out, out_len, "%s", buf ? buf : "");
+    free(buf);
 }
 
 uint64_t pod_trace_hash(pod_trace *trace) {

@@ -45,6 +45,7 @@ typedef enum pod_trace_kind {
 enum { POD_DROP_LOSS = 1, POD_DROP_PARTITION = 2, POD_DROP_DOWN = 3 };
 
 #define POD_TRACE_NODE_WORLD 0xffffu /* a record about the world, no node */
+#define POD_TRACE_FILTER_NODES 129u  /* 128 nodes, then the world */
 #define POD_TRACE_TEXT_MAX 1024u     /* bytes of text per record; longer is cut, marked */
 
 typedef struct pod_trace_rec {
@@ -65,10 +66,40 @@ typedef enum pod_trace_format {
 
 #define POD_TRACE_BUF_BYTES 4096u
 
+/* Which records are printed (the hash always covers all of them). A
+ * violation is always printed. */
+typedef struct pod_trace_filter {
+    bool by_node;
+    bool nodes[POD_TRACE_FILTER_NODES]; /* by node id; the last slot: the world */
+    uint64_t from_ns;                   /* inclusive */
+    uint64_t to_ns;                     /* inclusive; 0: no end */
+    bool by_kind;
+    bool kinds[POD_TR_KIND_COUNT];
+} pod_trace_filter;
+
+/* Record-by-record comparison of two runs, to find where they diverge. */
+typedef struct pod_trace_compare {
+    uint64_t *hashes;          /* record mode: one hash per record, appended */
+    uint64_t count;
+    uint64_t capacity;         /* at most POD_TRACE_COMPARE_MAX */
+    const uint64_t *reference; /* compare mode: the first run's hashes */
+    uint64_t reference_count;
+    bool diverged;             /* compare mode: the first differing record */
+    uint64_t diverged_at;
+    char diverged_text[POD_TRACE_TEXT_MAX + 128];
+    uint64_t capture_at;       /* render this record (0-based) into captured_text */
+    bool capture;
+    char captured_text[POD_TRACE_TEXT_MAX + 128];
+} pod_trace_compare;
+
+#define POD_TRACE_COMPARE_MAX (1ull << 26) /* records compared one by one */
+
 typedef struct pod_trace {
     XXH3_state_t *xxh;
     FILE *out;                /* where printed records go, when format != NONE */
     pod_trace_format format;
+    const pod_trace_filter *filter; /* NULL: print everything */
+    pod_trace_compare *compare;     /* NULL: no record-by-record hashes */
     uint64_t records;
     uint32_t buf_used;        /* encoded bytes not yet fed to the hash */
     uint8_t buf[POD_TRACE_BUF_BYTES];
@@ -84,6 +115,9 @@ void pod_trace_emit(pod_trace *trace, const pod_trace_rec *rec);
 uint64_t pod_trace_hash(pod_trace *trace);
 
 const char *pod_trace_kind_name(pod_trace_kind kind);
+
+/* Renders one record as its text trace line (no newline) into out. */
+void pod_trace_render(const pod_trace_rec *rec, char *out, size_t out_len);
 
 /* Writes text[0..len) as a JSON string, quotes included. */
 void pod_json_write_string(FILE *out, const char *text, size_t len);

@@ -471,6 +471,8 @@ static bool world_init(pod_world *world, const pod_scenario *scn, const pod_run_
     uint32_t pending_max = (uint32_t)scn->budget.pending_max;
     if (pod_sched_init(&world->sched, pending_max) != POD_SCHED_OK) return false;
     if (!pod_trace_init(&world->trace, opt->trace_format, opt->trace_out)) return false;
+    world->trace.filter = opt->trace_filter;
+    world->trace.compare = opt->compare;
     pod_msgpool_init(&world->msgs, pending_max);
     pod_rng_seed_stream(&world->net_rng, opt->seed, POD_STREAM_NETWORK);
     pod_rng_seed_stream(&world->fault_rng, opt->seed, POD_STREAM_FAULTS);
@@ -582,6 +584,7 @@ pod_verdict pod_world_run(const pod_scenario *scn, const pod_run_options *opt,
     result->events = world->counters[POD_CTR_EVENTS];
     result->sim_ns = world->sched.now_ns;
     result->trace_records = world->trace.records;
+    result->client_ops = world->counters[POD_CTR_CLIENT_REQUESTS];
     result->trace_hash = pod_trace_hash(&world->trace);
     if (world->violated) {
         bool budget = strcmp(world->violation_check, "budget") == 0;

@@ -27,6 +27,8 @@ typedef struct pod_run_options {
     pod_trace_format trace_format;
     FILE *trace_out;               /* NULL: no printed trace */
     uint64_t events_max;           /* 0: the scenario's budget */
+    const pod_trace_filter *trace_filter; /* which records to print; NULL: all */
+    pod_trace_compare *compare;    /* record-by-record hashes, or NULL */
 } pod_run_options;
 
 typedef struct pod_run_result {
@@ -36,6 +38,7 @@ typedef struct pod_run_result {
     uint64_t sim_ns;               /* simulated time reached */
     uint64_t trace_hash;
     uint64_t trace_records;
+    uint64_t client_ops;           /* requests the simulated clients sent */
     char check[64];                /* the checker or expectation that failed */
     char message[512];             /* what was expected and what was found */
 } pod_run_result;

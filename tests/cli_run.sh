@@ -69,5 +69,38 @@ run 1 run scenarios/quickstart.scn --max-events 100
 grep -q 'BUDGET EXHAUSTED budget: events budget exhausted: 100 events' "$tmp/err"; check "budget message" $? "$(cat "$tmp/err")"
 grep -q '^replay: podsim run scenarios/quickstart.scn --seed 1 --max-events 100 --trace$' "$tmp/out"; check "budget replay keeps --max-events" $? "$(cat "$tmp/out")"
 
+# --- trace filters and the marked first violation
+run 0 run scenarios/quickstart.scn --seed 7 --trace-node n3 --trace-from 4s --trace-to 5s --trace-kind send,deliver
+others=$(grep -v '^podsim: ' "$tmp/out" | grep -Ecv '^ +4\.[0-9]+ n[0-9] +(send|deliver) ')
+[ "$others" -eq 0 ]; check "filters keep only n3 send/deliver in 4s..5s" $? "$others other lines"
+grep -q ' n3 ' "$tmp/out"; check "filter shows n3" $? ""
+[ "$(hash_of)" = "$h7" ]; check "filters keep the hash" $? ""
+run 2 run scenarios/quickstart.scn --trace-kind sned; grep -q "unknown kind 'sned'" "$tmp/err"; check "bad trace kind" $? "$(cat "$tmp/err")"
+run 1 run "$tmp/fail.scn" --seed 42 --trace-kind note
+grep -q '^>>> .*the first violated invariant' "$tmp/out"; check "violation marked in a filtered trace" $? ""
+
+# --- determinism self-check
+run 0 run scenarios/quickstart.scn --seed 3 --check-determinism
+grep -q '^podsim: deterministic: two runs of seed 3 gave the same' "$tmp/out"; check "determinism check" $? "$(cat "$tmp/out")"
+
+# --- fuzz: seeds, shards, JSON, exit codes
+printf 'cluster nodes=3 type=echo\nrun 2s\n' >"$tmp/plain.scn"
+run 0 fuzz "$tmp/plain.scn" --seeds 6 --json "$tmp/all.jsonl"
+[ "$(wc -l <"$tmp/all.jsonl")" -eq 6 ]; check "fuzz json has a line per seed" $? "$(cat "$tmp/all.jsonl")"
+grep -q '^podsim fuzz: pass .*seeds=6 failed=0' "$tmp/out"; check "fuzz summary" $? "$(cat "$tmp/out")"
+run 0 fuzz "$tmp/plain.scn" --seeds 6 --shard 1/2 --json "$tmp/s1.jsonl"
+run 0 fuzz "$tmp/plain.scn" --seeds 6 --shard 2/2 -j 2 --json "$tmp/s2.jsonl"
+[ "$(sort "$tmp/s1.jsonl" "$tmp/s2.jsonl")" = "$(sort "$tmp/all.jsonl")" ]; check "shards merge to the whole" $? ""
+run 2 fuzz scenarios/quickstart.scn; grep -q 'expected exactly one of --seeds N or --time' "$tmp/err"; check "fuzz needs a bound" $? ""
+run 2 fuzz scenarios/quickstart.scn --seeds 5 --shard 3/2; grep -q -- '--shard: expected K/N' "$tmp/err"; check "bad shard" $? ""
+run 1 fuzz "$tmp/fail.scn" --seeds 3 --no-swarm
+grep -q "^replay: podsim run $tmp/fail.scn --seed 1 --trace$" "$tmp/out"; check "fuzz failure replay line" $? "$(cat "$tmp/out")"
+run 1 run "$tmp/fail.scn" --seed 1; check "the replay fails too" 0 ""
+run 2 shrink "$tmp/fail.scn"; grep -q 'expected --seed N' "$tmp/err"; check "shrink needs a seed" $? ""
+run 2 shrink scenarios/quickstart.scn --seed 1; grep -q 'does not fail' "$tmp/err"; check "shrink of a passing seed" $? "$(cat "$tmp/err")"
+run 0 shrink "$tmp/fail.scn" --seed 5 -o "$tmp/small.scn"
+grep -q '^replay: podsim run' "$tmp/out"; check "shrink prints a replay" $? "$(cat "$tmp/out")"
+run 1 run "$tmp/small.scn"; grep -q 'expected echo.pings_sent == 0' "$tmp/err"; check "the shrunk scenario fails the same way" $? "$(cat "$tmp/err")"
+
 echo "$pass passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -238,3 +238,49 @@ Test(world, validate_names_the_line_and_column_of_a_bad_param_or_counter) {
     cr_assert(strstr(err.message, "unknown counter 'echo.pongs'") != NULL, "%s", err.message);
     free(scn);
 }
+
+/* --- the determinism self-check has teeth --------------------------------- */
+
+/* An echo node with a bug real code has: state kept in a static variable,
+ * so that the second run in a process is not the first. */
+static void *leaky_start(pod_env *env, const pod_node_param *params, int count) {
+    static uint64_t runs_in_this_process;
+    runs_in_this_process++;
+    if (runs_in_this_process % 2 == 0) env->ops->timer_set(env, 1000000, 7); /* an extra timer */
+    return pod_echo_node_type.start(env, params, count);
+}
+static void leaky_timer(void *mem, uint64_t id, uint64_t cookie) {
+    if (cookie == 7) return;
+    pod_echo_node_type.on_timer(mem, id, cookie);
+}
+
+Test(world, the_determinism_check_finds_the_first_diverging_record) {
+    pod_node_type leaky = pod_echo_node_type;
+    leaky.start = leaky_start;
+    leaky.on_timer = leaky_timer;
+    pod_scenario *scn = test_scenario("cluster nodes=1 type=echo\nrun 1s\n");
+    pod_trace_compare first = {0}, second = {0};
+    pod_run_options opt = {.seed = 1, .node_type = &leaky, .compare = &first};
+    pod_run_result a, b;
+    pod_world_run(scn, &opt, &a);
+    cr_assert_gt(first.count, 3u);
+    second.reference = first.hashes;
+    second.reference_count = first.count;
+    opt.compare = &second;
+    pod_world_run(scn, &opt, &b);
+    cr_assert(second.diverged, "the leaky node's second run was not told apart");
+    cr_assert_leq(second.diverged_at, 3u, "the extra timer-set comes right after the start");
+    cr_assert(strstr(second.diverged_text, "timer-set") != NULL, "%s", second.diverged_text);
+    /* The real echo node: no divergence. */
+    pod_trace_compare again = {0}, check = {0};
+    opt = (pod_run_options){.seed = 1, .node_type = &pod_echo_node_type, .compare = &again};
+    pod_world_run(scn, &opt, &a);
+    check.reference = again.hashes;
+    check.reference_count = again.count;
+    opt.compare = &check;
+    pod_world_run(scn, &opt, &b);
+    cr_assert_not(check.diverged);
+    free(first.hashes);
+    free(again.hashes);
+    free(scn);
+}
