@@ -175,6 +175,8 @@ bool pod_cli_parse_run(int argc, char **argv, pod_cli_run_args *out, char *err, 
                 return false;
             }
             out->filtered = true;
+        } else if (strcmp(arg, "--print-scenario") == 0) {
+            out->print_scenario = true;
         } else if (strcmp(arg, "--check-determinism") == 0) {
             out->check_determinism = true;
         } else if (strcmp(arg, "--swarm") == 0) {
@@ -184,8 +186,8 @@ bool pod_cli_parse_run(int argc, char **argv, pod_cli_run_args *out, char *err, 
         } else if (arg[0] == '-' && arg[1] != '\0') {
             snprintf(err, err_len,
                      "unknown option '%s'; expected --seed, --swarm, --trace, --trace-format, "
-                     "--trace-node, --trace-from, --trace-to, --trace-kind, --max-events or "
-                     "--check-determinism",
+                     "--trace-node, --trace-from, --trace-to, --trace-kind, --max-events, "
+                     "--check-determinism or --print-scenario",
                      arg);
             return false;
         } else if (out->path) {

@@ -18,6 +18,7 @@ typedef struct pod_cli_run_args {
     uint64_t events_max;           /* 0: the scenario's budget */
     bool swarm;                    /* --swarm: add the seed's fuzz fault mix */
     bool check_determinism;        /* --check-determinism: run twice, compare */
+    bool print_scenario;           /* --print-scenario: print it (mixed), do not run */
     pod_trace_filter filter;       /* --trace-node/-from/-to/-kind */
     bool filtered;                 /* any of those given */
 } pod_cli_run_args;

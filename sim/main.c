@@ -58,6 +58,8 @@ static const char usage_text[] =
     "  --trace-to TIME     ... and at or before this one\n"
     "  --trace-kind LIST   print only these kinds (send,deliver,node-crash,...)\n"
     "                      (the first violation is always printed, marked >>>)\n"
+    "  --print-scenario    print the scenario (with --swarm: with the seed's fault\n"
+    "                      mix) as scenario text, and do not run it\n"
     "  --check-determinism run the seed twice and report the first record where\n"
     "                      the runs differ (exit 1), or that they are identical\n"
     "\n"
@@ -206,6 +208,17 @@ static int cmd_run(int argc, char **argv) {
         fprintf(stderr, "podsim: swarm mix of seed %" PRIu64 ": %s\n", seed, text);
         free(scn);
         scn = mixed;
+    }
+    if (args.print_scenario) {
+        char header[256];
+        snprintf(header, sizeof header, "%s%s, seed %" PRIu64, args.path, args.swarm ? " with the swarm mix" : "", seed);
+        char *text = malloc(POD_SCN_WRITE_SIZE_MAX);
+        size_t len = 0;
+        bool ok = text && pod_scenario_write(scn, header, text, POD_SCN_WRITE_SIZE_MAX, &len);
+        if (ok) fwrite(text, 1, len, stdout);
+        free(text);
+        free(scn);
+        return ok ? EXIT_PASS : EXIT_INTERNAL;
     }
     if (args.check_determinism) {
         int drc = check_determinism(scn, type, seed, &args);

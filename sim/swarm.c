@@ -29,19 +29,25 @@ static uint16_t any_node(swarm_builder *b) {
     return (uint16_t)pod_rng_below(&b->rng, b->base->node_count);
 }
 
-/* A moment in the run, leaving the last tenth quiet so that the system can
+#define MS 1000000ull
+
+/* A moment in the run, in whole milliseconds (a replayed or shrunk scenario
+ * reads better so), leaving the last tenth quiet so that the system can
  * settle before the end-of-run checks. */
 static uint64_t any_time(swarm_builder *b) {
-    uint64_t busy = b->base->run_ns - b->base->run_ns / 10;
-    return draw(b, 0, busy ? busy - 1 : 0);
+    uint64_t busy_ms = (b->base->run_ns - b->base->run_ns / 10) / MS;
+    return draw(b, 0, busy_ms ? busy_ms - 1 : 0) * MS;
 }
+
+/* A fault's duration: lo_ms..hi_ms, whole milliseconds. */
+static uint64_t any_span(swarm_builder *b, uint64_t lo_ms, uint64_t hi_ms) { return draw(b, lo_ms, hi_ms) * MS; }
 
 static void add_crashes(swarm_builder *b, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) {
         uint16_t node = any_node(b);
         uint64_t at = any_time(b);
         add(b, (pod_action){.at_ns = at, .kind = POD_ACT_CRASH, .node = node});
-        add(b, (pod_action){.at_ns = at + draw(b, 1000000, 1000000000), .kind = POD_ACT_RESTART, .node = node});
+        add(b, (pod_action){.at_ns = at + any_span(b, 1, 1000), .kind = POD_ACT_RESTART, .node = node});
     }
 }
 
@@ -50,7 +56,7 @@ static void add_pauses(swarm_builder *b, uint32_t n) {
         uint16_t node = any_node(b);
         uint64_t at = any_time(b);
         add(b, (pod_action){.at_ns = at, .kind = POD_ACT_PAUSE, .node = node});
-        add(b, (pod_action){.at_ns = at + draw(b, 1000000, 2000000000), .kind = POD_ACT_RESUME, .node = node});
+        add(b, (pod_action){.at_ns = at + any_span(b, 1, 2000), .kind = POD_ACT_RESUME, .node = node});
     }
 }
 
@@ -80,7 +86,7 @@ static void add_partitions(swarm_builder *b, uint32_t n) {
             a.group_of[right] = 1;
         }
         add(b, a);
-        add(b, (pod_action){.at_ns = at + draw(b, 1000000, 2000000000), .kind = POD_ACT_HEAL});
+        add(b, (pod_action){.at_ns = at + any_span(b, 1, 2000), .kind = POD_ACT_HEAL});
     }
 }
 
