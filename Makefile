@@ -10,7 +10,9 @@ JOBS ?= 2
 CMAKE_COMMON = -DPODSIM_WERROR=ON
 FUZZ_SECONDS ?= 30
 
-.PHONY: run test deps release sanitize clang fuzz-build fuzz-smoke bench clean
+FUZZ_CI_SEEDS ?= 4000
+
+.PHONY: run test deps release sanitize clang fuzz-build fuzz-smoke fuzz-ci planted bench clean
 
 run: deps release
 	./build/release/podsim run $(SCENARIO)
@@ -45,9 +47,21 @@ fuzz-build:
 fuzz-smoke: fuzz-build
 	bash fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
+# A bounded fuzz campaign of the default fuzz scenario (CI runs it).
+fuzz-ci: deps release
+	./build/release/podsim fuzz scenarios/fuzz.scn --seeds $(FUZZ_CI_SEEDS) -j $(JOBS)
+
+# podsim with the planted bug of docs/fuzzing.md (a test-only build switch).
+planted: deps
+	cmake -S . -B build/planted -DCMAKE_BUILD_TYPE=Release -DPODSIM_TESTS=OFF -DPODSIM_BENCH=OFF \
+	  -DCMAKE_C_FLAGS=-DPODSIM_TEST_BREAK_KEEP_TORN_TAIL >/dev/null
+	cmake --build build/planted -j $(JOBS)
+
 bench: deps release
 	./build/release/bench/bench_sched 1000
 	./build/release/bench/bench_sched 100000 5000000
+	./build/release/bench/bench_wal
+	./build/release/bench/bench_fuzz
 
 clean:
 	rm -rf build
