@@ -611,6 +611,8 @@ static bool scn_value_mix(scn_parser *p, const scn_token *value) {
     bool seen[POD_WL_OP_COUNT] = {false};
     size_t at = 0;
     uint32_t total = 0;
+    if (value->len > 0 && value->ptr[value->len - 1] == ',')
+        return scn_fail(p, value->col + (uint32_t)value->len - 1, "expected NAME:WEIGHT after ',' in mix");
     while (at < value->len) { /* each pass consumes one NAME:WEIGHT item */
         size_t end = at;
         while (end < value->len && value->ptr[end] != ',') end++;

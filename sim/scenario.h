@@ -91,7 +91,7 @@ typedef struct pod_disk_model {
     uint32_t dir_fsync_eio_ppm;     /* dir_fsync_eio=P */
     uint32_t bitflip_ppm;           /* bitflip=P: per crash, one durable bit flips */
     uint32_t stall_ppm;             /* stall=P: an op stalls for stall_time */
-    uint64_t stall_min_ns;          /* stall_time=50ms..500ms */
+    uint64_t stall_min_ns;          /* stall_time=10ms..1s */
     uint64_t stall_max_ns;
 } pod_disk_model;
 
@@ -124,7 +124,7 @@ typedef struct pod_workload {
     uint32_t value_max_bytes;
     uint64_t think_min_ns;          /* think=1ms..10ms between requests */
     uint64_t think_max_ns;
-    uint64_t timeout_ns;            /* timeout=500ms: then the outcome is unknown */
+    uint64_t timeout_ns;            /* timeout=1s: then the outcome is unknown */
     uint32_t line;                  /* of the first workload line, 0 if none */
 } pod_workload;
 

@@ -280,8 +280,8 @@ static void scn_w_fmt(scn_w *w, const char *fmt, ...) {
 
 /* ---- values ---- */
 
-/* Room for any duration text: 20 digits, a point, up to 11 decimals... in
- * practice at most 23 bytes, as the longest forms are "…ns" and "…us". */
+/* Room for any candidate text of a duration: the longest are 23 bytes,
+ * e.g. "18446744073709551.615us" (snprintf would refuse a longer one). */
 #define SCN_W_DURATION_SIZE 40u
 
 /* ns in `unit_ns` units with decimals ("1.5s"), if the parser's grammar

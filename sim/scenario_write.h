@@ -46,14 +46,16 @@
  *
  * `scn` must satisfy what the parser guarantees (node count, names,
  * ranges, action order and times, partitions that cover every node);
- * anything else is a programmer error (assert).
+ * anything else is a programmer error, checked in every build: it aborts
+ * with a message saying what is wrong, because its text would not read
+ * back.
  *
  * Returns false, with out untouched, when the text does not fit: then
  * *len_out is the length it needs (without the NUL). A needed length above
  * POD_SCN_FILE_MAX means the scenario cannot be a file at all (thousands of
  * large partitions), and no buffer helps. Also false, with *len_out 0, when
- * the few kilobytes needed to learn the parser's defaults cannot be
- * allocated. */
+ * the scratch scenario (~600 KB) that the parser's defaults are read into
+ * cannot be allocated. */
 bool pod_scenario_write(const pod_scenario *scn, const char *header_comment, char *out,
                         size_t out_len, size_t *len_out);
 

@@ -511,6 +511,7 @@ Test(workload, errors) {
     PARSE_ERR(CLUSTER "workload mix=put:\n", 2, 18, "expected a weight after 'put:'");
     PARSE_ERR(CLUSTER "workload mix=put:1001\n", 2, 18, "expected 0..1000");
     PARSE_ERR(CLUSTER "workload mix=put:0,get:0\n", 2, 14, "no operation with a weight above 0");
+    PARSE_ERR(CLUSTER "workload mix=put:1,\n", 2, 19, "expected NAME:WEIGHT after ','");
     PARSE_ERR(CLUSTER "workload keys=0\n", 2, 15, "out of range");
     PARSE_ERR(CLUSTER "workload dist=zipf\n", 2, 15, "expected dist=uniform or dist=hotspot");
     PARSE_ERR(CLUSTER "workload value=0..10\n", 2, 16, "within 1..4096");

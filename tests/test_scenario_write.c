@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,6 +477,23 @@ Test(scenario_write, buffer_too_small) {
     cr_assert_eq(len, need);
     cr_assert_eq(small[need], '\0');
     cr_assert_eq(memcmp(small, text, need + 1), 0);
+}
+
+/* A scenario the parser could not have produced is a programmer error,
+ * caught in every build: its text would not read back. */
+Test(scenario_write, invalid_scenario_aborts, .signal = SIGABRT) {
+    parse_or_fail(&scn_a, "input", CLUSTER "at 1s partition n1 | n2,n3\n",
+                  strlen(CLUSTER "at 1s partition n1 | n2,n3\n"));
+    scn_a.actions[0].group_of[0] = 1; /* group 0 is now empty */
+    size_t len = 0;
+    pod_scenario_write(&scn_a, NULL, text, sizeof text, &len);
+}
+
+Test(scenario_write, action_after_run_aborts, .signal = SIGABRT) {
+    parse_or_fail(&scn_a, "input", CLUSTER "at 1s heal\n", strlen(CLUSTER "at 1s heal\n"));
+    scn_a.run_ns = 999999999;
+    size_t len = 0;
+    pod_scenario_write(&scn_a, NULL, text, sizeof text, &len);
 }
 
 /* ---- files ---- */
