@@ -48,6 +48,7 @@ typedef struct kv_node {
     uint32_t pending_head;
     uint32_t pending_count;
     bool failed;
+    uint64_t recovered_last; /* serve only once recovery made this durable */
     uint64_t counters[8];
     uint8_t reply_buf[KV_RESPONSE_HEADER_BYTES + POD_KV_VALUE_BYTES_MAX];
 } kv_node;
@@ -170,6 +171,10 @@ static void *kv_start(pod_env *env, const pod_node_param *params, int count) {
         free(node);
         return NULL;
     }
+    /* After a process exit the log may hold records the page cache kept but
+     * no fsync covered; recovery syncs them. Until then they could still be
+     * lost to a power failure, so nothing they show may be served. */
+    node->recovered_last = pod_wal_last_index(node->wal);
     return node;
 }
 
@@ -225,6 +230,11 @@ static void kv_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint32
     kv_header h;
     if (node->failed || kv_header_decode(bytes, len, KV_MSG_REQUEST, &h) != 0) return;
     node->counters[CTR_REQUESTS]++;
+    if (pod_wal_durable_index(node->wal) < node->recovered_last) {
+        node->counters[CTR_REJECTED]++;
+        reply(node, from, h.client_id, h.request_no, KV_REPLY_UNAVAILABLE, 0, NULL, 0);
+        return;
+    }
     pod_kv_cmd cmd;
     pod_kv_status s = pod_kv_cmd_decode(bytes + KV_HEADER_BYTES, len - KV_HEADER_BYTES, &cmd);
     if (s != POD_KV_OK) {

@@ -33,7 +33,12 @@
 /* Statuses beyond pod_kv_status: the request was not executed. */
 enum {
     KV_REPLY_UNAVAILABLE = 100, /* the node cannot serve now (busy, failed, recovering) */
+    KV_REPLY_NOT_LEADER = 101,  /* ask the leader: its node id + 1 in the index field, 0 if unknown */
 };
+
+/* A no-op record: what a new leader appends in its own term (it commits
+ * the entries of earlier terms, the Raft paper's Figure 8 rule). */
+#define KV_RECORD_NOOP 2u
 
 typedef struct kv_header {
     uint8_t type;

@@ -3,12 +3,14 @@
 
 #include "nodes/echo.h"
 #include "nodes/kv_node.h"
+#include "nodes/rkv_node.h"
 
 #include <string.h>
 
 const pod_node_type *const pod_node_types[] = {
     &pod_echo_node_type,
     &pod_kv_node_type,
+    &pod_rkv_node_type,
     NULL,
 };
 

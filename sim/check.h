@@ -27,6 +27,9 @@ typedef struct pod_checker {
     /* A node finished `start` (rebuilt its memory from its disk) — or
      * refused to (`started` false). */
     void (*on_node_start)(void *state, pod_world *world, uint16_t node, bool started);
+    /* After an event was handed to `node` (a message, a timer, a disk
+     * completion, a start): its view may have changed. */
+    void (*after_event)(void *state, pod_world *world, uint16_t node);
     /* A client got the answer to history operation `op`. */
     void (*on_response)(void *state, pod_world *world, const pod_history *history, uint32_t op);
     void (*at_end)(void *state, pod_world *world);

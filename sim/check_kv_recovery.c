@@ -6,7 +6,9 @@
  *                  crash, still the record at index i of the durable log
  *                  (unless the scenario injected corruption into that disk);
  *   exact replay   after a restart, the node's state is the replay of exactly
- *                  the valid prefix of its durable log — no torn or corrupt
+ *                  the valid prefix of the log it could read (after power
+ *                  loss the durable bytes; after a process exit, the page
+ *                  cache too) — no torn or corrupt
  *                  record applied, none left out; transactions are single
  *                  records, so this also makes them all or nothing;
  *   no reuse       no log index is ever acknowledged for two requests;
@@ -24,11 +26,9 @@
 
 #include "nodes/kv_proto.h"
 #include "nodes/kv_store.h"
-#include "nodes/segmented_log.h"
-#include "nodes/wal_record.h"
+#include "sim/kvlog_scan.h"
 
 #define CHECK_NAME "kv-recovery"
-#define SEGMENTS_MAX 4096u
 
 typedef struct acked_write {
     uint64_t request_no; /* 0: nothing acknowledged at this index */
@@ -43,8 +43,7 @@ typedef struct node_acks {
 
 typedef struct kv_recovery {
     node_acks nodes[POD_NODES_MAX];
-    uint8_t *buf;        /* one segment's durable bytes */
-    uint64_t buf_capacity;
+    pod_kvlog_scanner scanner;
 } kv_recovery;
 
 static void *recovery_create(const pod_scenario *scn) {
@@ -56,7 +55,7 @@ static void recovery_destroy(void *state) {
     kv_recovery *r = state;
     if (!r) return;
     for (uint32_t i = 0; i < POD_NODES_MAX; i++) free(r->nodes[i].at);
-    free(r->buf);
+    pod_kvlog_scanner_free(&r->scanner);
     free(r);
 }
 
@@ -91,116 +90,66 @@ static void recovery_response(void *state, pod_world *world, const pod_history *
     if (o->index > a->max_index) a->max_index = o->index;
 }
 
-/* --- reading the durable log ---------------------------------------------- */
+/* --- replaying the log from the disk ------------------------------------------- */
 
-typedef struct segment_list {
-    uint64_t first[SEGMENTS_MAX];
-    uint32_t count;
-    bool overflow;
-} segment_list;
-
-static void collect_segment(void *arg, const char *name) {
-    segment_list *l = arg;
-    uint64_t first;
-    if (!pod_seglog_name_parse(KV_WAL_PREFIX, name, &first)) return;
-    if (l->count == SEGMENTS_MAX) {
-        l->overflow = true;
-        return;
-    }
-    l->first[l->count++] = first; /* names sort as their indexes: zero-padded */
-}
-
-/* What the durable log holds: its valid prefix, replayed. */
 typedef struct log_replay {
     uint64_t last_index;     /* of the valid prefix */
     uint64_t state_hash;     /* of the replay up to `upto` */
-    bool bad_command;        /* a valid record whose command does not decode */
 } log_replay;
 
-static bool read_segment(kv_recovery *r, const pod_disk *disk, const char *name, uint64_t *size_out) {
-    uint64_t size;
-    if (pod_disk_durable_size(disk, name, &size) != POD_OK) return false;
-    if (size > r->buf_capacity) {
-        uint8_t *grown = realloc(r->buf, (size_t)size);
-        if (!grown) return false;
-        r->buf = grown;
-        r->buf_capacity = size;
+typedef struct replay_ctx {
+    pod_world *world;
+    uint16_t node;
+    pod_kvlog_source src;
+    uint64_t upto;
+    node_acks *check_acks;
+    pod_kv_store *store;
+} replay_ctx;
+
+/* A valid record whose command does not decode ends the valid prefix: the
+ * node must not have applied it either. */
+static bool replay_record(void *arg, const pod_kvlog_record *rec) {
+    replay_ctx *c = arg;
+    pod_kv_cmd cmd;
+    if (rec->type != KV_RECORD_CMD || rec->len < KV_RECORD_HEADER_BYTES ||
+        pod_kv_cmd_decode(rec->payload + KV_RECORD_HEADER_BYTES, rec->len - KV_RECORD_HEADER_BYTES, &cmd) !=
+            POD_KV_OK) {
+        return false;
     }
-    uint64_t at = 0;
-    while (at < size) { /* reads come in pieces of at most 1 MiB */
-        uint32_t want = size - at > (1u << 20) ? (1u << 20) : (uint32_t)(size - at);
-        uint32_t got = 0;
-        if (pod_disk_durable_read(disk, name, at, r->buf + at, want, &got) != POD_OK || got != want) {
+    if (rec->index <= c->upto) pod_kv_apply(c->store, &cmd, NULL, NULL);
+    /* An acknowledged index must hold the very request acknowledged. */
+    node_acks *acks = c->check_acks;
+    if (acks && rec->index < acks->capacity && acks->at[rec->index].request_no) {
+        const acked_write *w = &acks->at[rec->index];
+        uint32_t client = kv_get_u32(rec->payload);
+        uint64_t request_no = kv_get_u64(rec->payload + 8);
+        if (client != w->client || request_no != w->request_no) {
+            pod_check_fail(c->world, CHECK_NAME,
+                           "n%u's %s log holds c%" PRIu32 " request %" PRIu64 " at index %" PRIu64
+                           ", expected c%" PRIu32 " request %" PRIu64 " acknowledged there",
+                           c->node + 1u, c->src == POD_KVLOG_DURABLE ? "durable" : "recovered", client,
+                           request_no, rec->index, w->client, w->request_no);
             return false;
         }
-        at += got;
     }
-    *size_out = size;
     return true;
 }
 
-/* Replays the valid prefix of the node's durable log: consecutive indexes
- * from the first segment on, stopping at the first record that is not
- * whole and valid. Applies records with index <= upto to a fresh state. */
-static bool replay_durable_log(kv_recovery *r, pod_world *world, uint16_t node, uint64_t upto,
-                               node_acks *check_acks, log_replay *out) {
-    const pod_disk *disk = pod_check_node_disk(world, node);
-    segment_list *segs = calloc(1, sizeof *segs);
-    pod_kv_store *store = pod_kv_create();
-    if (!segs || !store) {
-        free(segs);
-        pod_kv_destroy(store);
+/* Replays the valid prefix of the node's log, applying records with index
+ * <= upto to a fresh state machine. */
+static bool replay_log(kv_recovery *r, pod_world *world, uint16_t node, pod_kvlog_source src, uint64_t upto,
+                       node_acks *check_acks, log_replay *out) {
+    replay_ctx c = {.world = world, .node = node, .src = src, .upto = upto, .check_acks = check_acks,
+                    .store = pod_kv_create()};
+    memset(out, 0, sizeof *out);
+    if (!c.store || !pod_kvlog_scan(&r->scanner, pod_check_node_disk(world, node), src, replay_record, &c,
+                                    &out->last_index)) {
+        pod_kv_destroy(c.store);
         pod_check_fail(world, CHECK_NAME, "out of memory replaying n%u's log", node + 1u);
         return false;
     }
-    pod_disk_durable_list(disk, collect_segment, segs);
-    memset(out, 0, sizeof *out);
-    uint64_t expect_index = segs->count ? segs->first[0] : 1;
-    bool stopped = false;
-    for (uint32_t s = 0; s < segs->count && !stopped; s++) {
-        char name[POD_FILE_NAME_MAX + 1];
-        uint64_t size = 0;
-        pod_seglog_name_format(KV_WAL_PREFIX, segs->first[s], name, sizeof name);
-        if (segs->first[s] != expect_index || !read_segment(r, disk, name, &size)) break;
-        uint64_t at = 0;
-        while (at < size) {
-            pod_walrec_header h;
-            const uint8_t *payload;
-            if (pod_walrec_decode(r->buf + at, (size_t)(size - at), &h, &payload) != POD_WALREC_OK ||
-                h.index != expect_index) {
-                stopped = true;
-                break;
-            }
-            pod_kv_cmd cmd;
-            if (h.type != KV_RECORD_CMD || h.len < KV_RECORD_HEADER_BYTES ||
-                pod_kv_cmd_decode(payload + KV_RECORD_HEADER_BYTES, h.len - KV_RECORD_HEADER_BYTES, &cmd) !=
-                    POD_KV_OK) {
-                out->bad_command = true;
-                stopped = true;
-                break;
-            }
-            if (h.index <= upto) pod_kv_apply(store, &cmd, NULL, NULL);
-            /* An acknowledged index must hold the very request acknowledged. */
-            if (check_acks && h.index < check_acks->capacity && check_acks->at[h.index].request_no) {
-                const acked_write *w = &check_acks->at[h.index];
-                uint32_t client = kv_get_u32(payload);
-                uint64_t request_no = kv_get_u64(payload + 8);
-                if (client != w->client || request_no != w->request_no) {
-                    pod_check_fail(world, CHECK_NAME,
-                                   "n%u's durable log holds c%" PRIu32 " request %" PRIu64
-                                   " at index %" PRIu64 ", expected c%" PRIu32 " request %" PRIu64
-                                   " acknowledged there",
-                                   node + 1u, client, request_no, h.index, w->client, w->request_no);
-                }
-            }
-            out->last_index = h.index;
-            expect_index = h.index + 1;
-            at += pod_walrec_size(h.len);
-        }
-    }
-    out->state_hash = pod_kv_state_hash(store);
-    pod_kv_destroy(store);
-    free(segs);
+    out->state_hash = pod_kv_state_hash(c.store);
+    pod_kv_destroy(c.store);
     return true;
 }
 
@@ -227,10 +176,12 @@ static void recovery_node_start(void *state, pod_world *world, uint16_t node, bo
     if (!pod_check_node_view(world, node, &view)) return;
     node_acks *acks = &r->nodes[node];
     log_replay log;
-    if (!replay_durable_log(r, world, node, view.applied_index, injected ? NULL : acks, &log)) return;
+    /* What recovery read: after power loss the durable bytes, after a
+     * process exit also what the page cache still held. */
+    if (!replay_log(r, world, node, POD_KVLOG_VIEW, view.applied_index, injected ? NULL : acks, &log)) return;
     if (!injected && log.last_index < acks->max_index) {
         pod_check_fail(world, CHECK_NAME,
-                       "n%u restarted with its durable log ending at index %" PRIu64
+                       "n%u restarted with its log ending at index %" PRIu64
                        ", but index %" PRIu64 " was acknowledged; expected every acknowledged write "
                        "to survive the crash",
                        node + 1u, log.last_index, acks->max_index);
@@ -238,15 +189,15 @@ static void recovery_node_start(void *state, pod_world *world, uint16_t node, bo
     }
     if (view.applied_index != log.last_index) {
         pod_check_fail(world, CHECK_NAME,
-                       "n%u recovered up to index %" PRIu64 ", but the valid prefix of its durable "
-                       "log ends at %" PRIu64 "; expected recovery to apply exactly that prefix",
+                       "n%u recovered up to index %" PRIu64 ", but the valid prefix of its log "
+                       "ends at %" PRIu64 "; expected recovery to apply exactly that prefix",
                        node + 1u, view.applied_index, log.last_index);
         return;
     }
     if (view.state_hash != log.state_hash) {
         pod_check_fail(world, CHECK_NAME,
                        "n%u's recovered state (hash %016" PRIx64 ") differs from the replay of its "
-                       "durable log up to index %" PRIu64 " (hash %016" PRIx64 ")",
+                       "log up to index %" PRIu64 " (hash %016" PRIx64 ")",
                        node + 1u, view.state_hash, log.last_index, log.state_hash);
     }
     /* What the crash took away was never acknowledged: forget it, so the
@@ -257,8 +208,9 @@ static void recovery_node_start(void *state, pod_world *world, uint16_t node, bo
     if (acks->max_index > log.last_index) acks->max_index = log.last_index;
 }
 
-/* At the end: every running node's state is the replay of its durable log
- * up to what it applied, and it applied every write it acknowledged. */
+/* At the end: every running node's state is the replay of its log up to
+ * what it applied, it applied every write it acknowledged, and every write
+ * it acknowledged is durable. */
 static void recovery_at_end(void *state, pod_world *world) {
     kv_recovery *r = state;
     for (uint16_t node = 0; node < pod_check_node_count(world) && node < POD_NODES_MAX; node++) {
@@ -273,19 +225,21 @@ static void recovery_at_end(void *state, pod_world *world) {
         }
         log_replay log;
         bool injected = corruption_injected(world, node);
-        if (!replay_durable_log(r, world, node, view.applied_index, injected ? NULL : acks, &log)) return;
-        if (log.last_index < view.applied_index) {
+        if (!replay_log(r, world, node, POD_KVLOG_VIEW, view.applied_index, NULL, &log)) return;
+        if (log.last_index < view.applied_index || view.state_hash != log.state_hash) {
             pod_check_fail(world, CHECK_NAME,
-                           "n%u applied index %" PRIu64 ", but its durable log ends at %" PRIu64
-                           "; expected nothing applied before it is durable",
-                           node + 1u, view.applied_index, log.last_index);
+                           "n%u's state (hash %016" PRIx64 ", index %" PRIu64 ") differs from the "
+                           "replay of its log up to that index (hash %016" PRIx64 ", log ends at %" PRIu64 ")",
+                           node + 1u, view.state_hash, view.applied_index, log.state_hash, log.last_index);
             return;
         }
-        if (view.state_hash != log.state_hash) {
+        if (injected) continue;
+        if (!replay_log(r, world, node, POD_KVLOG_DURABLE, 0, acks, &log)) return;
+        if (log.last_index < acks->max_index) {
             pod_check_fail(world, CHECK_NAME,
-                           "n%u's state (hash %016" PRIx64 ") differs from the replay of its durable "
-                           "log up to index %" PRIu64 " (hash %016" PRIx64 ")",
-                           node + 1u, view.state_hash, view.applied_index, log.state_hash);
+                           "n%u acknowledged index %" PRIu64 ", but its durable log ends at %" PRIu64
+                           "; expected nothing acknowledged before it is durable",
+                           node + 1u, acks->max_index, log.last_index);
             return;
         }
     }

@@ -3,9 +3,11 @@
 
 extern const pod_checker pod_check_echo;
 extern const pod_checker pod_check_kv_recovery;
+extern const pod_checker pod_check_replication;
 
 const pod_checker *const pod_checkers[] = {
     &pod_check_echo,
     &pod_check_kv_recovery,
+    &pod_check_replication,
     NULL,
 };

@@ -836,6 +836,36 @@ pod_status pod_disk_durable_read(const pod_disk *disk, const char *name, uint64_
     return POD_OK;
 }
 
+/* The view of a file by name: what the node's own reads would return now. */
+static const disk_inode *view_file(const pod_disk *disk, const char *name) {
+    if (name_check(name) != POD_OK) return NULL;
+    int64_t index = disk_names_find(&disk->view_names, name, NULL);
+    if (index < 0) return NULL;
+    return &disk->inodes[disk->view_names.entries[index].ino];
+}
+
+pod_status pod_disk_view_size(const pod_disk *disk, const char *name, uint64_t *size_out) {
+    if (name_check(name) != POD_OK || size_out == NULL) return POD_EINVAL;
+    const disk_inode *n = view_file(disk, name);
+    if (n == NULL) return POD_ENOENT;
+    *size_out = n->view.size;
+    return POD_OK;
+}
+
+pod_status pod_disk_view_read(const pod_disk *disk, const char *name, uint64_t offset, void *buf,
+                              uint32_t len, uint32_t *got_out) {
+    if (name_check(name) != POD_OK || got_out == NULL || (buf == NULL && len > 0)) return POD_EINVAL;
+    *got_out = 0;
+    const disk_inode *n = view_file(disk, name);
+    if (n == NULL) return POD_ENOENT;
+    if (offset >= n->view.size) return POD_OK;
+    uint64_t avail = n->view.size - offset;
+    uint32_t got = avail < len ? (uint32_t)avail : len;
+    if (got > 0) memcpy(buf, n->view.data + offset, got);
+    *got_out = got;
+    return POD_OK;
+}
+
 void pod_disk_durable_list(const pod_disk *disk, void (*visit)(void *arg, const char *name),
                            void *arg) {
     assert(visit != NULL);

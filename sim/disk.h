@@ -226,6 +226,12 @@ uint64_t pod_disk_file_unsynced_bytes(const pod_disk *disk, pod_disk_file_ref re
 pod_status pod_disk_durable_size(const pod_disk *disk, const char *name, uint64_t *size_out);
 pod_status pod_disk_durable_read(const pod_disk *disk, const char *name, uint64_t offset,
                                  void *buf, uint32_t len, uint32_t *got_out);
+/* The same for the view — what the node's own reads see now, unsynced
+ * changes included (after a process exit, what recovery will read). No
+ * fault applies and nothing changes. */
+pod_status pod_disk_view_size(const pod_disk *disk, const char *name, uint64_t *size_out);
+pod_status pod_disk_view_read(const pod_disk *disk, const char *name, uint64_t offset, void *buf,
+                              uint32_t len, uint32_t *got_out);
 /* Visits the durable names in byte-wise order. The visitor must not change
  * the disk. */
 void pod_disk_durable_list(const pod_disk *disk, void (*visit)(void *arg, const char *name),

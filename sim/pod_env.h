@@ -134,11 +134,24 @@ struct pod_env {
 
 /* A read-only view a node offers to checkers and to the trace. Numbers a
  * node type does not have stay 0. */
+typedef enum pod_node_role {
+    POD_ROLE_NONE = 0,         /* a node type without roles */
+    POD_ROLE_FOLLOWER,
+    POD_ROLE_CANDIDATE,
+    POD_ROLE_LEADER,
+} pod_node_role;
+
 typedef struct pod_node_view {
     uint64_t counters[8];      /* node-type specific, named by counter_names */
     uint64_t applied_index;    /* last log index applied to the state machine */
     uint64_t durable_index;    /* last log index known durable */
     uint64_t state_hash;       /* hash of the applied state (canonical order) */
+    /* Replicated node types: */
+    pod_node_role role;
+    uint64_t term;             /* the Generation Clock */
+    uint64_t commit_index;     /* the High-Water Mark as this node knows it */
+    uint64_t applied_chain;    /* hash chain over every applied entry: equal at
+                                  equal indexes on every node, or they diverged */
 } pod_node_view;
 
 /* Node parameters from the scenario file (`node KEY=VALUE`), as text; the

@@ -202,6 +202,9 @@ static void send_request(pod_world *world, uint32_t i) {
         return;
     }
     c->outstanding = hist;
+    c->attempts = 1;
+    c->redirects = 0;
+    c->maybe_applied = false;
     world->counters[POD_CTR_CLIENT_REQUESTS]++;
     pod_net_send(world, (pod_addr)(POD_CLIENT_ADDR_BASE + i), c->target, msg, len);
     schedule_client(world, i, world->scn->workload.timeout_ns, WL_TIMEOUT, request_no, &c->timeout_id);
@@ -209,6 +212,40 @@ static void send_request(pod_world *world, uint32_t i) {
 
 static void next_target(pod_world *world, pod_world_client *c) {
     c->target = (uint16_t)((c->target + 1) % world->node_count);
+}
+
+/* Sends the outstanding request again — the same request number, so that an
+ * Idempotent Receiver applies it once — to the client's current target. */
+static void resend(pod_world *world, uint32_t i) {
+    pod_world_client *c = client_of(world, i);
+    wl_scratch *scratch = world->wl_scratch;
+    pod_hist_op *o = &world->history.ops[c->outstanding];
+    kv_header h = {.type = KV_MSG_REQUEST, .client_id = i + 1, .request_no = c->request_no};
+    kv_header_encode(&h, scratch->msg);
+    memcpy(scratch->msg + KV_HEADER_BYTES, pod_history_bytes(&world->history, o->cmd_off), o->cmd_len);
+    o->node = c->target;
+    world->counters[POD_CTR_CLIENT_RETRIES]++;
+    pod_net_send(world, (pod_addr)(POD_CLIENT_ADDR_BASE + i), c->target, scratch->msg, KV_HEADER_BYTES + o->cmd_len);
+    schedule_client(world, i, world->scn->workload.timeout_ns, WL_TIMEOUT, c->request_no, &c->timeout_id);
+}
+
+/* A single node gets one attempt; a cluster, two rounds of its nodes. */
+static uint32_t attempts_max(const pod_world *world) {
+    return world->node_count > 1 ? 2u * world->node_count : 1u;
+}
+
+/* Ends the outstanding operation without an answer that says what
+ * happened: unknown if any attempt may have taken effect. */
+static void give_up(pod_world *world, uint32_t i, uint8_t status) {
+    pod_world_client *c = client_of(world, i);
+    if (c->maybe_applied) {
+        pod_history_timeout(&world->history, c->outstanding, world->sched.now_ns);
+    } else if (!pod_history_complete(&world->history, c->outstanding, world->sched.now_ns, status, 0, NULL, 0)) {
+        pod_world_internal_error(world, "out of memory recording the history");
+        return;
+    }
+    c->outstanding = WL_NONE;
+    think(world, i);
 }
 
 void pod_workload_on_event(pod_world *world, const pod_event *event) {
@@ -220,10 +257,16 @@ void pod_workload_on_event(pod_world *world, const pod_event *event) {
     }
     assert(event->b == WL_TIMEOUT);
     if (c->outstanding == WL_NONE || event->a != c->request_no) return;
+    world->counters[POD_CTR_CLIENT_TIMEOUTS]++;
+    c->maybe_applied = true;
+    next_target(world, c);
+    if (c->attempts < attempts_max(world)) {
+        c->attempts++;
+        resend(world, i);
+        return;
+    }
     pod_history_timeout(&world->history, c->outstanding, world->sched.now_ns);
     c->outstanding = WL_NONE;
-    world->counters[POD_CTR_CLIENT_TIMEOUTS]++;
-    next_target(world, c);
     think(world, i);
 }
 
@@ -278,6 +321,27 @@ void pod_workload_on_response(pod_world *world, pod_addr to, const uint8_t *byte
     }
     if (c->outstanding == WL_NONE || h.request_no != c->request_no) {
         world->counters[POD_CTR_CLIENT_LATE]++; /* an answer after the client gave up */
+        return;
+    }
+    if (h.status == KV_REPLY_NOT_LEADER || (h.status == KV_REPLY_UNAVAILABLE && world->node_count > 1)) {
+        /* Ask the node named, or the next one; within bounds. */
+        pod_sched_cancel(&world->sched, c->timeout_id);
+        if (h.status == KV_REPLY_NOT_LEADER) {
+            world->counters[POD_CTR_CLIENT_REDIRECTS]++;
+            if (index >= 1 && index <= world->node_count && index - 1 != c->target) {
+                c->target = (uint16_t)(index - 1);
+            } else {
+                next_target(world, c);
+            }
+        } else {
+            world->counters[POD_CTR_CLIENT_UNAVAILABLE]++;
+            next_target(world, c);
+        }
+        if (++c->redirects <= 4u * world->node_count) {
+            resend(world, i);
+        } else {
+            give_up(world, i, h.status);
+        }
         return;
     }
     uint32_t op = c->outstanding;

@@ -26,6 +26,8 @@ const char *const pod_world_counter_names[POD_CTR_COUNT] = {
     [POD_CTR_CLIENT_UNAVAILABLE] = "client.unavailable",
     [POD_CTR_CLIENT_LATE] = "client.late",
     [POD_CTR_CLIENT_GARBLED] = "client.garbled",
+    [POD_CTR_CLIENT_RETRIES] = "client.retries",
+    [POD_CTR_CLIENT_REDIRECTS] = "client.redirects",
 };
 
 const char *pod_verdict_name(pod_verdict verdict) {
@@ -292,6 +294,12 @@ static void run_action(pod_world *world, const pod_action *act) {
     case POD_ACT_HEAL:
         pod_net_heal(world);
         break;
+    case POD_ACT_CLOG:
+        pod_net_clog(world, act);
+        break;
+    case POD_ACT_FLAP:
+        pod_net_flap(world, act);
+        break;
     }
 }
 
@@ -354,6 +362,13 @@ static void dispatch_one(pod_world *world, const pod_event *event, pod_event_id 
 
 static void dispatch(pod_world *world, const pod_event *event, pod_event_id id) {
     dispatch_one(world, event, id, false);
+    if (event->kind != POD_EV_ACTION && event->kind != POD_EV_CLIENT && event->node < world->node_count) {
+        for (uint32_t i = 0; i < world->checker_count && !world->violated; i++) {
+            if (world->checkers[i]->after_event) {
+                world->checkers[i]->after_event(world->checker_state[i], world, event->node);
+            }
+        }
+    }
     /* A node that asked to exit goes only now, outside its own callback. */
     if (world->fail_stop_requested) {
         world->fail_stop_requested = false;

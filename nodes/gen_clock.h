@@ -1,0 +1,51 @@
+/* gen_clock.h — the Generation Clock (Patterns of Distributed Systems):
+ * the node's current term (generation) and the vote it cast in it, kept
+ * on disk so that a restarted node never votes twice in a term nor goes
+ * back to an older one.
+ *
+ * Persisted in a two-slot file (as LMDB keeps its meta pages): each save
+ * writes the slot the last durable save did not use, then fsyncs; at most
+ * one save is unsynced at a time, so a torn write can only damage the slot
+ * being written and recovery takes the valid slot with the highest
+ * sequence number. A node must not send any message that depends on a term
+ * or vote before pod_gen_clock_durable() covers the save that set it. */
+#ifndef PODSIM_GEN_CLOCK_H
+#define PODSIM_GEN_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/pod_env.h"
+
+#define POD_GEN_CLOCK_FILE "generation"
+#define POD_GEN_CLOCK_COOKIE_TAG 0x4Dull /* top byte of its cookies: 'M' */
+#define POD_GEN_VOTE_NONE 0xffffu
+
+typedef struct pod_gen_clock {
+    pod_env *env;
+    pod_fd fd;
+    uint64_t term;           /* what the node believes now */
+    uint16_t vote;           /* node voted for in `term`, or POD_GEN_VOTE_NONE */
+    uint64_t seq;            /* saves requested so far */
+    uint64_t durable_seq;    /* the last save known durable */
+    uint64_t written_seq;    /* the save being written and synced, 0: none */
+    bool name_durable;       /* the file's directory entry is durable */
+    bool failed;             /* a write or fsync failed: the node must stop */
+} pod_gen_clock;
+
+/* Opens (creating) the file and recovers the last durable term and vote.
+ * POD_OK or the failing status; a node that cannot read it must not run. */
+pod_status pod_gen_clock_open(pod_gen_clock *clock, pod_env *env);
+void pod_gen_clock_close(pod_gen_clock *clock);
+
+/* Sets term and vote in memory and asks for a save; returns the sequence
+ * number to wait for with pod_gen_clock_durable(). */
+uint64_t pod_gen_clock_set(pod_gen_clock *clock, uint64_t term, uint16_t vote);
+/* True when save `seq` (and all before it) is durable. */
+bool pod_gen_clock_durable(const pod_gen_clock *clock, uint64_t seq);
+
+bool pod_gen_clock_owns(const pod_disk_done *done);
+/* Feeds a completion; false once a write or fsync failed (fail-stop). */
+bool pod_gen_clock_on_disk(pod_gen_clock *clock, const pod_disk_done *done);
+
+#endif

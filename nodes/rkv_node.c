@@ -1,0 +1,747 @@
+/* rkv_node.c — a replicated key-value node: Leader and Followers
+ * (Patterns of Distributed Systems), in the manner of Raft.
+ *
+ * The patterns, each findable by its name below:
+ *   Generation Clock   — gen_clock.c: term and vote, durable before any
+ *                        message that depends on them leaves the node.
+ *   HeartBeat          — the leader's periodic append requests; followers
+ *                        start an election after a randomized timeout.
+ *   Majority Quorum    — elections and commitment count a majority; a
+ *                        candidate whose log is behind is refused a vote.
+ *   Replicated Log     — append requests carry the previous entry's index
+ *                        and term; a follower truncates a conflicting suffix
+ *                        and acknowledges only entries durable in its WAL.
+ *   High-Water Mark    — the commit index: advanced only for an entry of the
+ *                        leader's own term stored on a majority (the Raft
+ *                        paper's Figure 8 rule); nothing above it is applied.
+ *   Idempotent Receiver— (client id, request number) of the last applied
+ *                        request per client, rebuilt from the log on restart:
+ *                        a retried write is applied once.
+ *   Request Batch      — up to RKV_ENTRIES_PER_APPEND_MAX entries a message.
+ *   Request Pipeline   — the leader sends new entries without waiting for the
+ *                        previous append's answer.
+ *   Linearizable reads — the leader confirms it still leads with a quorum
+ *                        round (ReadIndex) before answering.
+ *
+ * Memory holds the whole log (no snapshots yet: the Low-Water Mark issue). */
+#include "nodes/rkv_node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "nodes/gen_clock.h"
+#include "nodes/kv_proto.h"
+#include "nodes/kv_store.h"
+#include "nodes/node_params.h"
+#include "nodes/rkv_msg.h"
+#include "nodes/wal.h"
+
+#define RKV_NODES_MAX 128u
+#define RKV_LOG_ENTRIES_MAX (1u << 20)
+#define RKV_OUTBOX_MAX 512u
+#define RKV_READS_MAX 256u
+#define RKV_CLIENTS_MAX 4096u
+#define RKV_MSG_BYTES_MAX (RKV_APPEND_BYTES_MAX + 4096u)
+#define ADDR_NONE 0xffffu
+
+enum { TIMER_ELECTION = 1, TIMER_HEARTBEAT = 2 };
+
+enum { CTR_ELECTIONS, CTR_LEADERSHIPS, CTR_APPENDED, CTR_WRITES_ACKED, CTR_READS, CTR_REDIRECTS,
+       CTR_DUPLICATES, CTR_DROPPED_MSGS };
+
+static const char *const rkv_counter_names[] = {
+    "elections", "leaderships", "appended", "writes_acked", "reads", "redirects", "duplicates",
+    "dropped_messages", NULL,
+};
+
+typedef struct rkv_entry {
+    uint64_t term;
+    uint8_t type;         /* KV_RECORD_CMD or KV_RECORD_NOOP */
+    uint8_t *bytes;       /* the WAL payload (KV record header + command) */
+    uint32_t len;
+    pod_addr reply_to;    /* the client to answer once applied (leader), or ADDR_NONE */
+} rkv_entry;
+
+typedef struct rkv_out {
+    pod_addr to;
+    uint32_t len;
+    uint64_t need_clock;  /* Generation Clock save that must be durable first */
+    uint64_t need_index;  /* WAL index that must be durable first */
+    uint8_t *bytes;
+} rkv_out;
+
+typedef struct rkv_read {
+    pod_addr reply_to;
+    uint32_t client_id;
+    uint64_t request_no;
+    uint64_t read_index;  /* serve once applied >= this ... */
+    uint64_t round;       /* ... and a majority acknowledged this round */
+    uint32_t len;
+    uint8_t cmd[512];
+} rkv_read;
+
+typedef struct rkv_client_rec {
+    uint32_t client_id;
+    uint64_t request_no;
+    uint64_t index;
+    uint8_t status;
+} rkv_client_rec;
+
+typedef struct rkv_node {
+    pod_env *env;
+    pod_wal *wal;
+    pod_gen_clock clock;
+    pod_kv_store *store;
+    uint16_t self, n;
+    pod_node_role role;
+    uint16_t leader_hint;
+    uint64_t election_ms, heartbeat_ms;
+    uint64_t election_timer, heartbeat_timer;
+    /* the log, in memory: entries[i - 1] is index i */
+    rkv_entry *entries;
+    uint64_t last_index, capacity;
+    uint64_t commit_index, applied_index, applied_chain;
+    /* candidate */
+    bool votes[RKV_NODES_MAX];
+    /* leader */
+    uint64_t next_index[RKV_NODES_MAX], match_index[RKV_NODES_MAX];
+    uint64_t acked_round[RKV_NODES_MAX];
+    uint64_t round;
+    uint64_t term_start_index;   /* this leader's no-op */
+    rkv_read reads[RKV_READS_MAX];
+    uint32_t read_count;
+    /* Idempotent Receiver: sorted by client_id */
+    rkv_client_rec clients[RKV_CLIENTS_MAX];
+    uint32_t client_count;
+    rkv_out outbox[RKV_OUTBOX_MAX];
+    uint32_t outbox_count;
+    bool failed;
+    uint64_t counters[8];
+    uint8_t msg_buf[RKV_MSG_BYTES_MAX];
+    uint8_t reply_buf[KV_RESPONSE_HEADER_BYTES + POD_KV_VALUE_BYTES_MAX];
+} rkv_node;
+
+/* --- small helpers -------------------------------------------------------------- */
+
+static uint64_t term_at(const rkv_node *nd, uint64_t index) {
+    return index == 0 || index > nd->last_index ? 0 : nd->entries[index - 1].term;
+}
+
+static uint16_t majority(const rkv_node *nd) { return (uint16_t)(nd->n / 2 + 1); }
+
+static void fail(rkv_node *nd, const char *why) {
+    if (nd->failed) return;
+    nd->failed = true;
+    nd->env->ops->fail_stop(nd->env, why);
+}
+
+static void arm_election(rkv_node *nd) {
+    pod_env *env = nd->env;
+    if (nd->election_timer) env->ops->timer_cancel(env, nd->election_timer);
+    /* Randomized, in [T, 2T): followers rarely time out together. */
+    uint64_t t = nd->election_ms * 1000000u;
+    nd->election_timer = env->ops->timer_set(env, t + env->ops->random_u64(env) % t, TIMER_ELECTION);
+}
+
+static void arm_heartbeat(rkv_node *nd) {
+    pod_env *env = nd->env;
+    if (nd->heartbeat_timer) env->ops->timer_cancel(env, nd->heartbeat_timer);
+    nd->heartbeat_timer = env->ops->timer_set(env, nd->heartbeat_ms * 1000000u, TIMER_HEARTBEAT);
+}
+
+/* --- outbox: messages wait until what they promise is durable ------------------ */
+
+static void flush_outbox(rkv_node *nd) {
+    uint64_t durable = pod_wal_durable_index(nd->wal);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < nd->outbox_count; i++) {
+        rkv_out *o = &nd->outbox[i];
+        if (pod_gen_clock_durable(&nd->clock, o->need_clock) && durable >= o->need_index) {
+            nd->env->ops->send(nd->env, o->to, o->bytes, o->len);
+            free(o->bytes);
+        } else {
+            nd->outbox[kept++] = *o;
+        }
+    }
+    nd->outbox_count = kept;
+}
+
+/* Sends `msg` to `to` once the current term and vote, and WAL index
+ * `need_index`, are durable. A full outbox loses the message, as a network
+ * may: every protocol message is retried or superseded. */
+static void send_msg(rkv_node *nd, pod_addr to, rkv_msg *msg, uint64_t need_index) {
+    msg->from = nd->self;
+    uint32_t len = rkv_msg_encode(msg, nd->msg_buf, sizeof nd->msg_buf);
+    if (len == 0) return;
+    if (nd->outbox_count == RKV_OUTBOX_MAX) {
+        nd->counters[CTR_DROPPED_MSGS]++;
+        return;
+    }
+    uint8_t *copy = malloc(len);
+    if (!copy) return;
+    memcpy(copy, nd->msg_buf, len);
+    nd->outbox[nd->outbox_count++] =
+        (rkv_out){.to = to, .len = len, .need_clock = nd->clock.seq, .need_index = need_index, .bytes = copy};
+    flush_outbox(nd);
+}
+
+/* --- the Generation Clock ------------------------------------------------------ */
+
+static void step_down(rkv_node *nd, uint64_t term) {
+    if (term > nd->clock.term) pod_gen_clock_set(&nd->clock, term, POD_GEN_VOTE_NONE);
+    if (nd->role == POD_ROLE_LEADER) nd->read_count = 0; /* unanswered: clients retry */
+    nd->role = POD_ROLE_FOLLOWER;
+    arm_election(nd);
+}
+
+/* --- client replies ------------------------------------------------------------------ */
+
+static void reply(rkv_node *nd, pod_addr to, uint32_t client_id, uint64_t request_no, uint8_t status,
+                  uint64_t index, const uint8_t *value, uint32_t value_len) {
+    uint8_t *out = nd->reply_buf;
+    kv_header h = {.type = KV_MSG_RESPONSE, .status = status, .client_id = client_id, .request_no = request_no};
+    kv_header_encode(&h, out);
+    kv_put_u64(out + KV_HEADER_BYTES, index);
+    kv_put_u32(out + KV_HEADER_BYTES + 8, value_len);
+    if (value_len) memcpy(out + KV_RESPONSE_HEADER_BYTES, value, value_len);
+    nd->env->ops->send(nd->env, to, out, KV_RESPONSE_HEADER_BYTES + value_len);
+}
+
+/* --- the log in memory and in the WAL ------------------------------------------ */
+
+static bool log_push(rkv_node *nd, uint64_t term, uint8_t type, const uint8_t *bytes, uint32_t len,
+                     pod_addr reply_to) {
+    if (nd->last_index == nd->capacity) {
+        if (nd->capacity >= RKV_LOG_ENTRIES_MAX) return false;
+        uint64_t want = nd->capacity ? nd->capacity * 2 : 1024;
+        rkv_entry *grown = realloc(nd->entries, (size_t)want * sizeof *grown);
+        if (!grown) return false;
+        nd->entries = grown;
+        nd->capacity = want;
+    }
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy) return false;
+    if (len) memcpy(copy, bytes, len);
+    nd->entries[nd->last_index++] =
+        (rkv_entry){.term = term, .type = type, .bytes = copy, .len = len, .reply_to = reply_to};
+    return true;
+}
+
+static void log_cut(rkv_node *nd, uint64_t from_index) {
+    while (nd->last_index >= from_index && nd->last_index > 0) free(nd->entries[--nd->last_index].bytes);
+}
+
+/* Appends to the WAL and to memory; false on a failure the node must stop for. */
+static bool append_entry(rkv_node *nd, uint64_t term, uint8_t type, const uint8_t *bytes, uint32_t len,
+                         pod_addr reply_to) {
+    uint64_t index;
+    if (pod_wal_append(nd->wal, type, term, bytes, len, &index) != POD_WAL_OK) {
+        fail(nd, "WAL append failed: exiting to recover from the log");
+        return false;
+    }
+    if (index != nd->last_index + 1 || !log_push(nd, term, type, bytes, len, reply_to)) {
+        fail(nd, "log in memory out of step with the WAL, or full");
+        return false;
+    }
+    nd->counters[CTR_APPENDED]++;
+    return true;
+}
+
+/* --- applying committed entries: the state machine and the Idempotent Receiver -- */
+
+static rkv_client_rec *client_rec(rkv_node *nd, uint32_t client_id, bool create) {
+    uint32_t lo = 0, hi = nd->client_count;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (nd->clients[mid].client_id < client_id) lo = mid + 1; else hi = mid;
+    }
+    if (lo < nd->client_count && nd->clients[lo].client_id == client_id) return &nd->clients[lo];
+    if (!create || nd->client_count == RKV_CLIENTS_MAX) return NULL;
+    memmove(&nd->clients[lo + 1], &nd->clients[lo], (nd->client_count - lo) * sizeof nd->clients[0]);
+    nd->clients[lo] = (rkv_client_rec){.client_id = client_id};
+    nd->client_count++;
+    return &nd->clients[lo];
+}
+
+static void apply_one(rkv_node *nd, uint64_t index) {
+    rkv_entry *e = &nd->entries[index - 1];
+    uint8_t idx_term[16];
+    kv_put_u64(idx_term, index);
+    kv_put_u64(idx_term + 8, e->term);
+    XXH3_state_t *st = XXH3_createState();
+    if (!st) abort();
+    XXH3_64bits_reset_withSeed(st, nd->applied_chain);
+    XXH3_64bits_update(st, idx_term, sizeof idx_term);
+    XXH3_64bits_update(st, e->bytes, e->len);
+    nd->applied_chain = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    nd->applied_index = index;
+    if (e->type != KV_RECORD_CMD || e->len < KV_RECORD_HEADER_BYTES) return;
+
+    uint32_t client_id = kv_get_u32(e->bytes);
+    uint64_t request_no = kv_get_u64(e->bytes + 8);
+    rkv_client_rec *rec = client_rec(nd, client_id, true);
+    uint8_t status;
+    uint64_t result_index = index;
+    if (rec && request_no <= rec->request_no) {
+        /* Idempotent Receiver: already applied; answer as the first time. */
+        nd->counters[CTR_DUPLICATES]++;
+        status = request_no == rec->request_no ? rec->status : POD_KV_E_MALFORMED;
+        result_index = rec->index;
+    } else {
+        pod_kv_cmd cmd;
+        status = (uint8_t)pod_kv_cmd_decode(e->bytes + KV_RECORD_HEADER_BYTES, e->len - KV_RECORD_HEADER_BYTES, &cmd);
+        if (status == POD_KV_OK) status = (uint8_t)pod_kv_apply(nd->store, &cmd, NULL, NULL);
+        if (rec) *rec = (rkv_client_rec){.client_id = client_id, .request_no = request_no, .index = index, .status = status};
+    }
+    if (nd->role == POD_ROLE_LEADER && e->reply_to != ADDR_NONE) {
+        reply(nd, e->reply_to, client_id, request_no, status, result_index, NULL, 0);
+        nd->counters[CTR_WRITES_ACKED]++;
+    }
+}
+
+static bool round_confirmed(const rkv_node *nd, uint64_t round) {
+    uint16_t acks = 1; /* the leader itself */
+    for (uint16_t p = 0; p < nd->n; p++) {
+        if (p != nd->self && nd->acked_round[p] >= round) acks++;
+    }
+    return acks >= majority(nd);
+}
+
+/* Answers the reads whose ReadIndex conditions now hold. */
+static void serve_reads(rkv_node *nd) {
+    if (nd->role != POD_ROLE_LEADER || nd->commit_index < nd->term_start_index) return;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < nd->read_count; i++) {
+        rkv_read *r = &nd->reads[i];
+        if (nd->applied_index < r->read_index || !round_confirmed(nd, r->round)) {
+            nd->reads[kept++] = *r;
+            continue;
+        }
+        pod_kv_cmd cmd;
+        const uint8_t *value = NULL;
+        uint32_t value_len = 0;
+        pod_kv_status s = pod_kv_cmd_decode(r->cmd, r->len, &cmd);
+        if (s == POD_KV_OK) s = pod_kv_apply(nd->store, &cmd, &value, &value_len);
+        reply(nd, r->reply_to, r->client_id, r->request_no, (uint8_t)s, 0, value, value_len);
+        nd->counters[CTR_READS]++;
+    }
+    nd->read_count = kept;
+}
+
+static void apply_committed(rkv_node *nd) {
+    uint64_t upto = nd->commit_index < nd->last_index ? nd->commit_index : nd->last_index;
+    while (nd->applied_index < upto) apply_one(nd, nd->applied_index + 1);
+    serve_reads(nd);
+}
+
+/* --- leader: replication and the High-Water Mark ------------------------------- */
+
+static void send_append(rkv_node *nd, uint16_t peer) {
+    rkv_msg m = {.type = RKV_APPEND_REQ};
+    rkv_append_req *a = &m.u.append_req;
+    uint64_t next = nd->next_index[peer];
+    if (next < 1) next = 1;
+    a->term = nd->clock.term;
+    a->prev_index = next - 1;
+    a->prev_term = term_at(nd, next - 1);
+    a->commit = nd->commit_index;
+    a->round = nd->round;
+    uint32_t bytes = 0;
+    for (uint64_t i = next; i <= nd->last_index && a->count < RKV_ENTRIES_PER_APPEND_MAX; i++) {
+        const rkv_entry *e = &nd->entries[i - 1];
+        if (bytes + e->len + 16 > RKV_APPEND_BYTES_MAX && a->count > 0) break;
+        /* The type travels as the payload's first byte. */
+        a->entries[a->count++] = (rkv_entry_ref){.term = e->term, .bytes = e->bytes, .len = e->len};
+        bytes += e->len + 16;
+    }
+    /* Entries carry no type byte: a no-op is an empty payload. */
+    send_msg(nd, peer, &m, 0);
+    /* Request Pipeline: assume success; a refusal rewinds next_index. */
+    nd->next_index[peer] = next + a->count;
+}
+
+static void broadcast_append(rkv_node *nd) {
+    for (uint16_t p = 0; p < nd->n; p++) {
+        if (p != nd->self) send_append(nd, p);
+    }
+}
+
+/* The Figure 8 rule: only an entry of the leader's own term is committed by
+ * counting replicas; earlier entries commit with it. */
+static void advance_commit(rkv_node *nd) {
+    uint64_t self_match = pod_wal_durable_index(nd->wal);
+    for (uint64_t n = nd->last_index; n > nd->commit_index; n--) {
+#ifndef PODSIM_TEST_BREAK_OLD_TERM_COMMIT
+        if (term_at(nd, n) != nd->clock.term) break; /* older terms: not by counting */
+#endif
+        /* (Test-only breakage, tests/teeth_rkv_commit.c: count replicas of
+         * an older term's entry too — the Figure 8 bug.) */
+        uint16_t count = self_match >= n ? 1 : 0;
+        for (uint16_t p = 0; p < nd->n; p++) {
+            if (p != nd->self && nd->match_index[p] >= n) count++;
+        }
+        if (count >= majority(nd)) {
+            nd->commit_index = n;
+            break;
+        }
+    }
+    apply_committed(nd);
+}
+
+static void become_leader(rkv_node *nd) {
+    nd->role = POD_ROLE_LEADER;
+    nd->leader_hint = nd->self;
+    nd->counters[CTR_LEADERSHIPS]++;
+    for (uint16_t p = 0; p < nd->n; p++) {
+        nd->next_index[p] = nd->last_index + 1;
+        nd->match_index[p] = 0;
+        nd->acked_round[p] = 0;
+    }
+    char note[64];
+    snprintf(note, sizeof note, "leader of term %llu", (unsigned long long)nd->clock.term);
+    nd->env->ops->note(nd->env, note);
+    /* A no-op in the new term commits what earlier terms left behind. */
+    if (!append_entry(nd, nd->clock.term, KV_RECORD_NOOP, NULL, 0, ADDR_NONE)) return;
+    nd->term_start_index = nd->last_index;
+    nd->round++;
+    broadcast_append(nd);
+    arm_heartbeat(nd);
+    advance_commit(nd);
+}
+
+static void count_votes(rkv_node *nd) {
+    if (nd->role != POD_ROLE_CANDIDATE) return;
+    /* Our own vote counts once it is durable. */
+    uint16_t votes = pod_gen_clock_durable(&nd->clock, nd->clock.seq) ? 1 : 0;
+    for (uint16_t p = 0; p < nd->n; p++) {
+        if (p != nd->self && nd->votes[p]) votes++;
+    }
+    if (votes >= majority(nd)) become_leader(nd);
+}
+
+static void become_candidate(rkv_node *nd) {
+    nd->role = POD_ROLE_CANDIDATE;
+    nd->leader_hint = ADDR_NONE;
+    nd->counters[CTR_ELECTIONS]++;
+    memset(nd->votes, 0, sizeof nd->votes);
+    pod_gen_clock_set(&nd->clock, nd->clock.term + 1, nd->self);
+    arm_election(nd);
+    rkv_msg m = {.type = RKV_VOTE_REQ};
+    m.u.vote_req = (rkv_vote_req){.term = nd->clock.term, .last_index = nd->last_index,
+                                  .last_term = term_at(nd, nd->last_index)};
+    for (uint16_t p = 0; p < nd->n; p++) {
+        if (p != nd->self) send_msg(nd, p, &m, 0);
+    }
+    count_votes(nd);
+}
+
+/* --- message handlers ------------------------------------------------------------- */
+
+static void on_vote_req(rkv_node *nd, uint16_t from, const rkv_vote_req *v) {
+    if (v->term > nd->clock.term) step_down(nd, v->term);
+    uint64_t my_last_term = term_at(nd, nd->last_index);
+    bool up_to_date = v->last_term > my_last_term ||
+                      (v->last_term == my_last_term && v->last_index >= nd->last_index);
+    bool free_vote = nd->clock.vote == POD_GEN_VOTE_NONE || nd->clock.vote == from;
+    bool grant = v->term == nd->clock.term && free_vote && up_to_date;
+    if (grant) {
+        if (nd->clock.vote != from) pod_gen_clock_set(&nd->clock, nd->clock.term, from);
+        arm_election(nd);
+    }
+    rkv_msg m = {.type = RKV_VOTE_RESP};
+    m.u.vote_resp = (rkv_vote_resp){.term = nd->clock.term, .granted = grant};
+    send_msg(nd, from, &m, 0);
+}
+
+static void on_vote_resp(rkv_node *nd, uint16_t from, const rkv_vote_resp *v) {
+    if (v->term > nd->clock.term) {
+        step_down(nd, v->term);
+        return;
+    }
+    if (nd->role != POD_ROLE_CANDIDATE || v->term != nd->clock.term || !v->granted) return;
+    nd->votes[from] = true;
+    count_votes(nd);
+}
+
+static void on_append_req(rkv_node *nd, uint16_t from, const rkv_append_req *a) {
+    rkv_msg m = {.type = RKV_APPEND_RESP};
+    rkv_append_resp *r = &m.u.append_resp;
+    if (a->term < nd->clock.term) {
+        *r = (rkv_append_resp){.term = nd->clock.term, .match = nd->last_index + 1, .round = a->round};
+        send_msg(nd, from, &m, 0);
+        return;
+    }
+    if (a->term > nd->clock.term || nd->role != POD_ROLE_FOLLOWER) step_down(nd, a->term);
+    nd->leader_hint = from;
+    arm_election(nd);
+    /* Replicated Log: the previous entry must match. */
+    if (a->prev_index > nd->last_index || term_at(nd, a->prev_index) != a->prev_term) {
+        uint64_t hint = a->prev_index > nd->last_index ? nd->last_index + 1 : a->prev_index;
+        *r = (rkv_append_resp){.term = nd->clock.term, .match = hint, .round = a->round};
+        send_msg(nd, from, &m, 0);
+        return;
+    }
+    for (uint32_t k = 0; k < a->count; k++) {
+        uint64_t index = a->prev_index + 1 + k;
+        const rkv_entry_ref *e = &a->entries[k];
+        if (index <= nd->last_index) {
+            if (term_at(nd, index) == e->term) continue; /* already have it */
+            /* A conflicting suffix: never committed, so it may go. */
+            if (index <= nd->commit_index || pod_wal_truncate_suffix(nd->wal, index) != POD_WAL_OK) {
+                fail(nd, "cannot truncate a conflicting suffix");
+                return;
+            }
+            log_cut(nd, index);
+        }
+        uint8_t type = e->len == 0 ? KV_RECORD_NOOP : KV_RECORD_CMD;
+        if (!append_entry(nd, e->term, type, e->bytes, e->len, ADDR_NONE)) return;
+    }
+    uint64_t match = a->prev_index + a->count;
+    /* High-Water Mark: apply only what the leader says is committed, and
+     * only up to what is known to match the leader's log. */
+    uint64_t commit = a->commit < match ? a->commit : match;
+    if (commit > nd->commit_index) nd->commit_index = commit;
+    apply_committed(nd);
+    /* Acknowledge only once the entries are durable here. */
+    *r = (rkv_append_resp){.term = nd->clock.term, .match = match, .round = a->round, .success = 1};
+#ifdef PODSIM_TEST_BREAK_ACK_BEFORE_PERSIST
+    send_msg(nd, from, &m, 0); /* test-only breakage, tests/teeth_rkv_ack.c */
+#else
+    send_msg(nd, from, &m, match);
+#endif
+}
+
+static void on_append_resp(rkv_node *nd, uint16_t from, const rkv_append_resp *r) {
+    if (r->term > nd->clock.term) {
+        step_down(nd, r->term);
+        return;
+    }
+    if (nd->role != POD_ROLE_LEADER || r->term != nd->clock.term) return;
+    if (r->round > nd->acked_round[from]) nd->acked_round[from] = r->round;
+    if (r->success) {
+        if (r->match > nd->match_index[from]) nd->match_index[from] = r->match;
+        if (nd->next_index[from] < r->match + 1) nd->next_index[from] = r->match + 1;
+        advance_commit(nd);
+    } else {
+        /* Rewind and resend from where the follower's log can match. */
+        uint64_t hint = r->match ? r->match : 1;
+        nd->next_index[from] = hint < nd->next_index[from] ? hint : nd->next_index[from] - (nd->next_index[from] > 1);
+        send_append(nd, from);
+    }
+    serve_reads(nd);
+}
+
+/* --- clients ---------------------------------------------------------------------- */
+
+static void on_client(rkv_node *nd, pod_addr from, const uint8_t *bytes, uint32_t len) {
+    kv_header h;
+    if (kv_header_decode(bytes, len, KV_MSG_REQUEST, &h) != 0) return;
+    if (nd->role != POD_ROLE_LEADER) {
+        nd->counters[CTR_REDIRECTS]++;
+        uint64_t hint = nd->leader_hint == ADDR_NONE ? 0 : (uint64_t)nd->leader_hint + 1;
+        reply(nd, from, h.client_id, h.request_no, KV_REPLY_NOT_LEADER, hint, NULL, 0);
+        return;
+    }
+    pod_kv_cmd cmd;
+    pod_kv_status s = pod_kv_cmd_decode(bytes + KV_HEADER_BYTES, len - KV_HEADER_BYTES, &cmd);
+    if (s != POD_KV_OK) {
+        reply(nd, from, h.client_id, h.request_no, (uint8_t)s, 0, NULL, 0);
+        return;
+    }
+    if (!pod_kv_cmd_is_write(&cmd)) {
+        /* ReadIndex: answer after a quorum confirms this node still leads. */
+        if (nd->read_count == RKV_READS_MAX || len - KV_HEADER_BYTES > sizeof nd->reads[0].cmd) {
+            reply(nd, from, h.client_id, h.request_no, KV_REPLY_UNAVAILABLE, 0, NULL, 0);
+            return;
+        }
+        rkv_read *r = &nd->reads[nd->read_count++];
+        *r = (rkv_read){.reply_to = from, .client_id = h.client_id, .request_no = h.request_no,
+                        .read_index = nd->commit_index, .round = ++nd->round, .len = len - KV_HEADER_BYTES};
+        memcpy(r->cmd, bytes + KV_HEADER_BYTES, r->len);
+        broadcast_append(nd);
+        serve_reads(nd);
+        return;
+    }
+    rkv_client_rec *rec = client_rec(nd, h.client_id, false);
+    if (rec && h.request_no <= rec->request_no) {
+        /* Idempotent Receiver: a retry of an applied request. */
+        nd->counters[CTR_DUPLICATES]++;
+        uint8_t status = h.request_no == rec->request_no ? rec->status : POD_KV_E_MALFORMED;
+        reply(nd, from, h.client_id, h.request_no, status, rec->index, NULL, 0);
+        return;
+    }
+    uint32_t rec_len = KV_RECORD_HEADER_BYTES + (len - KV_HEADER_BYTES);
+    if (rec_len > POD_WAL_RECORD_BYTES_MAX) {
+        reply(nd, from, h.client_id, h.request_no, POD_KV_E_TOO_LARGE, 0, NULL, 0);
+        return;
+    }
+    uint8_t *record = malloc(rec_len);
+    if (!record) return;
+    kv_put_u32(record, h.client_id);
+    record[4] = (uint8_t)from;
+    record[5] = (uint8_t)(from >> 8);
+    record[6] = record[7] = 0;
+    kv_put_u64(record + 8, h.request_no);
+    memcpy(record + KV_RECORD_HEADER_BYTES, bytes + KV_HEADER_BYTES, len - KV_HEADER_BYTES);
+    bool ok = append_entry(nd, nd->clock.term, KV_RECORD_CMD, record, rec_len, from);
+    free(record);
+    if (ok) broadcast_append(nd); /* Request Pipeline: no waiting for the heartbeat */
+}
+
+/* --- node type callbacks -------------------------------------------------------------- */
+
+static int rkv_check_params(const pod_node_param *params, int count, char *err, size_t err_len) {
+    for (int i = 0; i < count; i++) {
+        uint64_t v;
+        bool is_election = strcmp(params[i].key, "election_ms") == 0;
+        if (is_election || strcmp(params[i].key, "heartbeat_ms") == 0) {
+            if (pod_param_u64(params[i].value, 1, 60000, &v)) continue;
+            snprintf(err, err_len, "expected %s=N with N in 1..60000, found '%s'", params[i].key, params[i].value);
+            return i;
+        }
+        if (strcmp(params[i].key, "segment_bytes") == 0) {
+            if (pod_param_u64(params[i].value, 256, 64u << 20, &v)) continue;
+            snprintf(err, err_len, "expected segment_bytes=N with N in 256..%u, found '%s'", 64u << 20, params[i].value);
+            return i;
+        }
+        snprintf(err, err_len, "unknown parameter '%s'; expected election_ms, heartbeat_ms or segment_bytes",
+                 params[i].key);
+        return i;
+    }
+    return -1;
+}
+
+typedef struct recovery {
+    rkv_node *nd;
+    bool ok;
+} recovery;
+
+static void recover_entry(void *arg, const pod_wal_entry *e) {
+    recovery *r = arg;
+    if (r->ok && !log_push(r->nd, e->term, e->type, e->payload, e->len, ADDR_NONE)) r->ok = false;
+}
+
+static void rkv_stop(void *mem);
+
+static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
+    rkv_node *nd = calloc(1, sizeof *nd);
+    if (!nd) return NULL;
+    nd->env = env;
+    nd->self = env->self;
+    nd->n = env->cluster_size;
+    nd->role = POD_ROLE_FOLLOWER;
+    nd->leader_hint = ADDR_NONE;
+    nd->election_ms = 150;
+    nd->heartbeat_ms = 50;
+    uint64_t segment_bytes = 64u * 1024u;
+    for (int i = 0; i < count; i++) {
+        if (strcmp(params[i].key, "election_ms") == 0) pod_param_u64(params[i].value, 1, 60000, &nd->election_ms);
+        if (strcmp(params[i].key, "heartbeat_ms") == 0) pod_param_u64(params[i].value, 1, 60000, &nd->heartbeat_ms);
+        if (strcmp(params[i].key, "segment_bytes") == 0) pod_param_u64(params[i].value, 256, 64u << 20, &segment_bytes);
+    }
+    nd->store = pod_kv_create();
+    char why[256] = "";
+    bool ok = nd->store && nd->n <= RKV_NODES_MAX && pod_gen_clock_open(&nd->clock, env) == POD_OK;
+    if (ok) {
+        pod_wal_config config = {.prefix = KV_WAL_PREFIX, .segment_bytes_max = segment_bytes};
+        recovery r = {.nd = nd, .ok = true};
+        ok = pod_wal_open(env, &config, recover_entry, &r, &nd->wal, why, sizeof why) == POD_WAL_OK && r.ok;
+    }
+    if (!ok) {
+        char note[320];
+        snprintf(note, sizeof note, "refusing to start: %s", why[0] ? why : "state did not load");
+        env->ops->note(env, note);
+        rkv_stop(nd);
+        return NULL;
+    }
+    arm_election(nd);
+    return nd;
+}
+
+static void rkv_stop(void *mem) {
+    rkv_node *nd = mem;
+    for (uint64_t i = 0; i < nd->last_index; i++) free(nd->entries[i].bytes);
+    free(nd->entries);
+    for (uint32_t i = 0; i < nd->outbox_count; i++) free(nd->outbox[i].bytes);
+    if (nd->wal) pod_wal_close(nd->wal);
+    pod_kv_destroy(nd->store);
+    free(nd);
+}
+
+static void rkv_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint32_t len) {
+    rkv_node *nd = mem;
+    if (nd->failed) return;
+    if (from >= POD_CLIENT_ADDR_BASE) {
+        on_client(nd, from, bytes, len);
+        return;
+    }
+    rkv_msg m;
+    if (from >= nd->n || !rkv_msg_decode(bytes, len, &m) || m.from != from) return; /* garbled: dropped */
+    switch (m.type) {
+    case RKV_VOTE_REQ: on_vote_req(nd, from, &m.u.vote_req); break;
+    case RKV_VOTE_RESP: on_vote_resp(nd, from, &m.u.vote_resp); break;
+    case RKV_APPEND_REQ: on_append_req(nd, from, &m.u.append_req); break;
+    case RKV_APPEND_RESP: on_append_resp(nd, from, &m.u.append_resp); break;
+    }
+}
+
+static void rkv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {
+    rkv_node *nd = mem;
+    if (nd->failed) return;
+    if (cookie == TIMER_ELECTION && timer_id == nd->election_timer) {
+        nd->election_timer = 0;
+        if (nd->role != POD_ROLE_LEADER) become_candidate(nd);
+    } else if (cookie == TIMER_HEARTBEAT && timer_id == nd->heartbeat_timer) {
+        nd->heartbeat_timer = 0;
+        if (nd->role != POD_ROLE_LEADER) return;
+        nd->round++;
+        broadcast_append(nd); /* HeartBeat */
+        arm_heartbeat(nd);
+    }
+}
+
+static void rkv_on_disk(void *mem, const pod_disk_done *done) {
+    rkv_node *nd = mem;
+    if (nd->failed) return;
+    if (pod_gen_clock_owns(done)) {
+        if (!pod_gen_clock_on_disk(&nd->clock, done)) {
+            fail(nd, "Generation Clock save failed: exiting to recover");
+            return;
+        }
+        count_votes(nd);
+    } else if (pod_wal_owns(done)) {
+        if (pod_wal_on_disk(nd->wal, done) != POD_WAL_OK) {
+            fail(nd, "WAL write or fsync failed: exiting to recover from the log");
+            return;
+        }
+        if (nd->role == POD_ROLE_LEADER) advance_commit(nd);
+    }
+    flush_outbox(nd);
+}
+
+static void rkv_view(const void *mem, pod_node_view *out) {
+    const rkv_node *nd = mem;
+    memcpy(out->counters, nd->counters, sizeof out->counters);
+    out->applied_index = nd->applied_index;
+    out->durable_index = pod_wal_durable_index(nd->wal);
+    out->role = nd->role;
+    out->term = nd->clock.term;
+    out->commit_index = nd->commit_index;
+    out->applied_chain = nd->applied_chain;
+}
+
+const pod_node_type pod_rkv_node_type = {
+    .name = "rkv",
+    .check_params = rkv_check_params,
+    .start = rkv_start,
+    .stop = rkv_stop,
+    .on_message = rkv_on_message,
+    .on_timer = rkv_on_timer,
+    .on_disk = rkv_on_disk,
+    .view = rkv_view,
+    .counter_names = rkv_counter_names,
+};

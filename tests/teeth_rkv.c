@@ -1,0 +1,41 @@
+/* teeth_rkv.c — built twice (tests/CMakeLists.txt), each time with its own
+ * copy of nodes/rkv_node.c broken by a build switch:
+ *   PODSIM_TEST_BREAK_ACK_BEFORE_PERSIST  a follower acknowledges entries
+ *                                         before they are durable;
+ *   PODSIM_TEST_BREAK_OLD_TERM_COMMIT     the leader commits an older term's
+ *                                         entry by counting replicas (the
+ *                                         Raft paper's Figure 8).
+ * The replication checker must catch each within a few hundred fuzz seeds
+ * of scenarios/rkv-fuzz.scn, on which the real node passes (test_fuzz_rkv). */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/fuzz.h"
+#include "tests/support.h"
+
+#if defined(PODSIM_TEST_BREAK_ACK_BEFORE_PERSIST)
+#define BREAKAGE "a follower acknowledging before persisting"
+#elif defined(PODSIM_TEST_BREAK_OLD_TERM_COMMIT)
+#define BREAKAGE "a leader committing an older term's entry by counting replicas"
+#else
+#error "teeth_rkv.c needs a breakage switch"
+#endif
+
+Test(rkv_teeth, the_breakage_is_caught_within_a_few_hundred_seeds) {
+    const pod_node_type *type;
+    pod_scenario *scn = test_scenario_file("rkv-fuzz.scn", &type);
+    pod_run_result r;
+    char mix[96];
+    uint64_t found = 0;
+    for (uint64_t seed = 1; seed <= 400 && !found; seed++) {
+        pod_verdict v = pod_fuzz_run_seed(scn, type, seed, true, &r, mix, sizeof mix);
+        if (v == POD_VERDICT_VIOLATION) found = seed;
+    }
+    cr_assert_neq(found, 0u, "%s escaped 400 fuzz seeds", BREAKAGE);
+    fprintf(stderr, "%s: caught at seed %lu [%s] by %s: %s\n", BREAKAGE, (unsigned long)found, mix, r.check,
+            r.message);
+    free(scn);
+}
