@@ -176,7 +176,15 @@ static void node_boot(pod_world *world, uint16_t id) {
  * everything unsynced; a process exit leaves the page cache as it was. */
 static void node_stop(pod_world *world, uint16_t id, bool power_loss) {
     pod_world_node *n = &world->nodes[id];
-    if (!n->up) return;
+    if (!n->up) {
+        /* The process is gone already (it exited, or never started), but the
+         * machine's page cache is not: a power loss still decides it. */
+        if (power_loss) {
+            pod_disk_crash(n->disk, &n->disk_rng);
+            pod_world_trace(world, POD_TR_NODE_CRASH, id, 0, 1, 0, "power loss of a stopped node");
+        }
+        return;
+    }
     node_counters_add(world, n, world->retired_node_counters);
     world->type->stop(n->mem);
     n->mem = NULL;
@@ -293,12 +301,6 @@ static void run_action(pod_world *world, const pod_action *act) {
         break;
     case POD_ACT_HEAL:
         pod_net_heal(world);
-        break;
-    case POD_ACT_CLOG:
-        pod_net_clog(world, act);
-        break;
-    case POD_ACT_FLAP:
-        pod_net_flap(world, act);
         break;
     }
 }
