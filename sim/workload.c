@@ -16,7 +16,7 @@
 
 #include "nodes/kv_proto.h"
 
-enum { WL_THINK_DONE = 1, WL_TIMEOUT = 2 };
+enum { WL_THINK_DONE = 1, WL_TIMEOUT = 2, WL_RETRY = 3 };
 
 #define WL_NONE UINT32_MAX
 
@@ -255,6 +255,10 @@ void pod_workload_on_event(pod_world *world, const pod_event *event) {
         send_request(world, i);
         return;
     }
+    if (event->b == WL_RETRY) {
+        if (c->outstanding != WL_NONE && event->a == c->request_no) resend(world, i);
+        return;
+    }
     assert(event->b == WL_TIMEOUT);
     if (c->outstanding == WL_NONE || event->a != c->request_no) return;
     world->counters[POD_CTR_CLIENT_TIMEOUTS]++;
@@ -338,7 +342,17 @@ void pod_workload_on_response(pod_world *world, pod_addr to, const uint8_t *byte
             next_target(world, c);
         }
         if (++c->redirects <= 4u * world->node_count) {
-            resend(world, i);
+            /* Straight to a named leader; otherwise back off a little, so a
+             * cluster between leaders is not flooded. */
+            bool named = h.status == KV_REPLY_NOT_LEADER && index >= 1 && index <= world->node_count;
+            if (named) {
+                resend(world, i);
+            } else {
+                const pod_workload *w = &world->scn->workload;
+                uint64_t backoff = pod_rng_range(&world->wl_rng, w->think_min_ns, w->think_max_ns) +
+                                   (uint64_t)c->redirects * 1000000u;
+                schedule_client(world, i, backoff, WL_RETRY, c->request_no, &c->timeout_id);
+            }
         } else {
             give_up(world, i, h.status);
         }
