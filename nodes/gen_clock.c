@@ -57,7 +57,6 @@ pod_status pod_gen_clock_open(pod_gen_clock *clock, pod_env *env) {
         return st;
     }
     if (st != POD_OK) return st;
-    clock->name_durable = true;
     uint8_t slots[2 * SLOT_BYTES];
     uint32_t got = 0;
     st = env->ops->read(env, clock->fd, 0, slots, sizeof slots, &got);
@@ -69,12 +68,19 @@ pod_status pod_gen_clock_open(pod_gen_clock *clock, pod_env *env) {
         uint16_t vote;
         if ((s + 1) * SLOT_BYTES > got || !decode_slot(slots + s * SLOT_BYTES, &seq, &term, &vote)) continue;
         if (seq > clock->seq) {
-            clock->seq = clock->durable_seq = seq;
+            clock->seq = seq;
             clock->term = term;
             clock->vote = vote;
         }
     }
-    return POD_OK;
+    /* After a process exit the page cache may hold a save no fsync covered:
+     * nothing read here counts as durable until a sync of the file and of
+     * its name completes (the messages that depend on it wait). */
+    clock->durable_seq = 0;
+    clock->written_seq = clock->seq;
+    st = env->ops->fsync(env, clock->fd, cookie(COOKIE_FSYNC));
+    if (st != POD_OK) return st;
+    return env->ops->dir_fsync(env, cookie(COOKIE_DIR));
 }
 
 void pod_gen_clock_close(pod_gen_clock *clock) {
@@ -89,7 +95,9 @@ static void flush(pod_gen_clock *clock) {
     pod_env *env = clock->env;
     uint8_t slot[SLOT_BYTES];
     encode_slot(slot, clock->seq, clock->term, clock->vote);
-    uint64_t offset = (clock->seq % 2) * SLOT_BYTES;
+    /* Never the slot of the last durable save: a torn write may only
+     * damage the save being written. */
+    uint64_t offset = ((clock->durable_seq + 1) % 2) * SLOT_BYTES;
     if (env->ops->write(env, clock->fd, offset, slot, SLOT_BYTES, cookie(COOKIE_WRITE)) != POD_OK ||
         env->ops->fsync(env, clock->fd, cookie(COOKIE_FSYNC)) != POD_OK) {
         clock->failed = true;
@@ -105,6 +113,8 @@ uint64_t pod_gen_clock_set(pod_gen_clock *clock, uint64_t term, uint16_t vote) {
     flush(clock);
     return clock->seq;
 }
+
+bool pod_gen_clock_failed(const pod_gen_clock *clock) { return clock->failed; }
 
 bool pod_gen_clock_durable(const pod_gen_clock *clock, uint64_t seq) {
     return clock->name_durable && clock->durable_seq >= seq && !clock->failed;

@@ -7,7 +7,9 @@
  * writes the slot the last durable save did not use, then fsyncs; at most
  * one save is unsynced at a time, so a torn write can only damage the slot
  * being written and recovery takes the valid slot with the highest
- * sequence number. A node must not send any message that depends on a term
+ * sequence number. What recovery reads counts as durable only after it
+ * syncs it again (after a process exit the page cache may hold a save no
+ * fsync covered). A node must not send any message that depends on a term
  * or vote before pod_gen_clock_durable() covers the save that set it. */
 #ifndef PODSIM_GEN_CLOCK_H
 #define PODSIM_GEN_CLOCK_H
@@ -41,6 +43,9 @@ void pod_gen_clock_close(pod_gen_clock *clock);
 /* Sets term and vote in memory and asks for a save; returns the sequence
  * number to wait for with pod_gen_clock_durable(). */
 uint64_t pod_gen_clock_set(pod_gen_clock *clock, uint64_t term, uint16_t vote);
+/* True once a write or fsync of a save failed, or could not be submitted:
+ * the node must stop (fail-stop), never retry and believe it. */
+bool pod_gen_clock_failed(const pod_gen_clock *clock);
 /* True when save `seq` (and all before it) is durable. */
 bool pod_gen_clock_durable(const pod_gen_clock *clock, uint64_t seq);
 

@@ -190,9 +190,16 @@ static void send_msg(rkv_node *nd, pod_addr to, rkv_msg *msg, uint64_t need_inde
 
 /* --- the Generation Clock ------------------------------------------------------ */
 
+/* Saves term and vote; a save that cannot even be submitted ends the node. */
+static void save_clock(rkv_node *nd, uint64_t term, uint16_t vote) {
+    pod_gen_clock_set(&nd->clock, term, vote);
+    if (pod_gen_clock_failed(&nd->clock)) fail(nd, "Generation Clock save failed: exiting to recover");
+}
+
 static void step_down(rkv_node *nd, uint64_t term) {
-    if (term > nd->clock.term) pod_gen_clock_set(&nd->clock, term, POD_GEN_VOTE_NONE);
+    if (term > nd->clock.term) save_clock(nd, term, POD_GEN_VOTE_NONE);
     if (nd->role == POD_ROLE_LEADER) nd->read_count = 0; /* unanswered: clients retry */
+    if (nd->leader_hint == nd->self) nd->leader_hint = ADDR_NONE;
     nd->role = POD_ROLE_FOLLOWER;
     arm_election(nd);
 }
@@ -428,7 +435,7 @@ static void become_candidate(rkv_node *nd) {
     nd->leader_hint = ADDR_NONE;
     nd->counters[CTR_ELECTIONS]++;
     memset(nd->votes, 0, sizeof nd->votes);
-    pod_gen_clock_set(&nd->clock, nd->clock.term + 1, nd->self);
+    save_clock(nd, nd->clock.term + 1, nd->self);
     arm_election(nd);
     rkv_msg m = {.type = RKV_VOTE_REQ};
     m.u.vote_req = (rkv_vote_req){.term = nd->clock.term, .last_index = nd->last_index,
@@ -449,7 +456,7 @@ static void on_vote_req(rkv_node *nd, uint16_t from, const rkv_vote_req *v) {
     bool free_vote = nd->clock.vote == POD_GEN_VOTE_NONE || nd->clock.vote == from;
     bool grant = v->term == nd->clock.term && free_vote && up_to_date;
     if (grant) {
-        if (nd->clock.vote != from) pod_gen_clock_set(&nd->clock, nd->clock.term, from);
+        if (nd->clock.vote != from) save_clock(nd, nd->clock.term, from);
         arm_election(nd);
     }
     rkv_msg m = {.type = RKV_VOTE_RESP};

@@ -153,7 +153,15 @@ static bool replay_log(kv_recovery *r, pod_world *world, uint16_t node, pod_kvlo
     return true;
 }
 
+/* Bit flips damage data: durability cannot be promised for that disk.
+ * Read errors damage nothing, but may make a node refuse to start. */
 static bool corruption_injected(const pod_world *world, uint16_t node) {
+    pod_disk_stats st;
+    pod_disk_stats_get(pod_check_node_disk(world, node), &st);
+    return st.bitflips > 0;
+}
+
+static bool refusal_excused(const pod_world *world, uint16_t node) {
     pod_disk_stats st;
     pod_disk_stats_get(pod_check_node_disk(world, node), &st);
     return st.bitflips > 0 || st.read_eio > 0;
@@ -164,7 +172,7 @@ static void recovery_node_start(void *state, pod_world *world, uint16_t node, bo
     kv_recovery *r = state;
     bool injected = corruption_injected(world, node);
     if (!started) {
-        if (!injected) {
+        if (!refusal_excused(world, node)) {
             pod_check_fail(world, CHECK_NAME,
                            "n%u refused to start, yet its disk was given no corruption to find; "
                            "expected recovery to succeed",
@@ -215,8 +223,23 @@ static void recovery_at_end(void *state, pod_world *world) {
     kv_recovery *r = state;
     for (uint16_t node = 0; node < pod_check_node_count(world) && node < POD_NODES_MAX; node++) {
         pod_node_view view;
-        if (!pod_check_node_view(world, node, &view)) continue;
         node_acks *acks = &r->nodes[node];
+        if (!pod_check_node_view(world, node, &view)) {
+            /* Down at the end: what it acknowledged must still be on its disk. */
+            log_replay log;
+            if (corruption_injected(world, node) ||
+                !replay_log(r, world, node, POD_KVLOG_DURABLE, 0, acks, &log)) {
+                continue;
+            }
+            if (log.last_index < acks->max_index) {
+                pod_check_fail(world, CHECK_NAME,
+                               "n%u is down with its durable log ending at %" PRIu64 ", but index %" PRIu64
+                               " was acknowledged; expected every acknowledged write to be durable",
+                               node + 1u, log.last_index, acks->max_index);
+                return;
+            }
+            continue;
+        }
         if (view.applied_index < acks->max_index) {
             pod_check_fail(world, CHECK_NAME,
                            "n%u applied up to index %" PRIu64 " but acknowledged index %" PRIu64,

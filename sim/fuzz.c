@@ -24,6 +24,7 @@
 /* One seed's result, as a worker sends it: fixed size, below PIPE_BUF, so
  * a write is atomic. */
 typedef struct fuzz_record {
+    uint8_t starting;   /* 1: the worker begins this seed (no result yet) */
     uint64_t seed;
     uint64_t events;
     uint64_t sim_ns;
@@ -170,6 +171,10 @@ static void worker(const pod_fuzz_options *o, uint32_t w, int fd, double started
     fuzz_record rec;
     uint64_t seed;
     for (uint64_t p = w; shard_seed(o, p, &seed) && time_left(o, started); p += o->jobs) {
+        /* Say which seed is running, so that a crash of the simulator itself
+         * (an assert, a sanitizer) still names its seed. */
+        fuzz_record start = {.starting = 1, .seed = seed};
+        if (!write_all(fd, &start, sizeof start)) _exit(3);
         run_one(o, seed, &rec);
         if (!write_all(fd, &rec, sizeof rec)) _exit(3);
     }
@@ -193,6 +198,8 @@ static bool campaign_workers(fuzz_state *st) {
     const pod_fuzz_options *o = st->o;
     struct pollfd fds[POD_FUZZ_JOBS_MAX];
     pid_t pids[POD_FUZZ_JOBS_MAX];
+    uint64_t running[POD_FUZZ_JOBS_MAX]; /* seed in progress per worker */
+    bool busy[POD_FUZZ_JOBS_MAX] = {false};
     fflush(NULL); /* nothing buffered may be written twice by the children */
     for (uint32_t w = 0; w < o->jobs; w++) {
         int pipefd[2];
@@ -221,7 +228,13 @@ static bool campaign_workers(fuzz_state *st) {
             if (fds[w].fd < 0 || !(fds[w].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             fuzz_record rec;
             int r = read_record(fds[w].fd, &rec);
+            if (r == 1 && rec.starting) {
+                running[w] = rec.seed;
+                busy[w] = true;
+                continue;
+            }
             if (r == 1) {
+                busy[w] = false;
                 report(st, &rec);
                 continue;
             }
@@ -236,9 +249,17 @@ static bool campaign_workers(fuzz_state *st) {
         while (waitpid(pids[w], &status, 0) < 0 && errno == EINTR) {
         }
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            fprintf(o->out, "podsim fuzz: worker %u %s %d\n", w,
+            fprintf(o->out, "podsim fuzz: worker %u %s %d; its remaining seeds did not run\n", w,
                     WIFSIGNALED(status) ? "died of signal" : "exited with",
                     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+            if (busy[w]) {
+                /* The simulator itself crashed on this seed: a finding too. */
+                fuzz_record rec = {.seed = running[w], .verdict = POD_VERDICT_ERROR};
+                snprintf(rec.check, sizeof rec.check, "simulator crash");
+                snprintf(rec.message, sizeof rec.message, "the run of this seed killed its worker");
+                snprintf(rec.mix, sizeof rec.mix, "?");
+                report(st, &rec);
+            }
             ok = false;
         }
     }

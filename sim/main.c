@@ -162,7 +162,7 @@ static int check_determinism(const pod_scenario *scn, const pod_node_type *type,
             pod_world_run(scn, &opt, &c);
         }
         printf("podsim: NOT DETERMINISTIC: seed %" PRIu64 " diverged at record %" PRIu64 "\n"
-               "  run 1: %s\n  run 2: %s\n"
+               "  run 1 (as a third run had it): %s\n  run 2: %s\n"
                "  trace_hash run 1=%016" PRIx64 " run 2=%016" PRIx64 "\n",
                seed, second->diverged_at, third ? third->captured_text : "?", second->diverged_text,
                a.trace_hash, b.trace_hash);

@@ -23,13 +23,17 @@ typedef struct shrinker {
     pod_shrink_stats *stats;
     FILE *log;
     bool keep_mask[POD_SCN_ACTIONS_MAX];
+    char first_message[512];     /* the original failure's message */
 } shrinker;
 
-/* Expectation failures are named by their line, which a rewrite moves:
- * compare them as "expect". */
-static void check_family(const char *check, char *out, size_t out_len) {
+/* What identifies a failure: the check's name; for an expectation, which
+ * expectation ("expected kv.writes_acked >= 100", up to ", found") — its
+ * line moves when the scenario is rewritten. */
+static void check_family(const char *check, const char *message, char *out, size_t out_len) {
     if (strncmp(check, "expect", 6) == 0) {
-        snprintf(out, out_len, "expect");
+        const char *found = strstr(message, ", found");
+        int n = found ? (int)(found - message) : (int)strlen(message);
+        snprintf(out, out_len, "expect: %.*s", n, message);
     } else {
         snprintf(out, out_len, "%s", check);
     }
@@ -42,9 +46,9 @@ static bool still_fails(shrinker *s, const pod_scenario *candidate, pod_run_resu
     pod_run_options opt = {.seed = s->seed, .node_type = s->type};
     pod_verdict v = pod_world_run(candidate, &opt, result);
     if (v != POD_VERDICT_VIOLATION && v != POD_VERDICT_BUDGET) return false;
-    char want[64], got[64];
-    check_family(s->stats->check, want, sizeof want);
-    check_family(result->check, got, sizeof got);
+    char want[192], got[192];
+    check_family(s->stats->check, s->first_message, want, sizeof want);
+    check_family(result->check, result->message, got, sizeof got);
     return strcmp(want, got) == 0;
 }
 
@@ -204,6 +208,7 @@ bool pod_shrink(pod_scenario *scn, const pod_node_type *type, uint64_t seed, pod
     stats->runs = 1;
     snprintf(stats->check, sizeof stats->check, "%s", r.check);
     snprintf(stats->message, sizeof stats->message, "%s", r.message);
+    snprintf(s.first_message, sizeof s.first_message, "%s", r.message);
     if (v != POD_VERDICT_VIOLATION && v != POD_VERDICT_BUDGET) {
         free(s.trial);
         return false;

@@ -27,7 +27,10 @@ static pod_world_client *client_of(pod_world *world, uint32_t i) {
 
 static void schedule_client(pod_world *world, uint32_t i, uint64_t delay_ns, uint32_t what,
                             uint64_t request_no, pod_event_id *id_out) {
-    pod_event e = {.time_ns = world->sched.now_ns + delay_ns, .kind = POD_EV_CLIENT, .a = request_no,
+    uint64_t now = world->sched.now_ns;
+    /* Saturate: a delay past the end of time means never. */
+    pod_event e = {.time_ns = delay_ns > UINT64_MAX - now ? UINT64_MAX : now + delay_ns, .kind = POD_EV_CLIENT,
+                   .a = request_no,
                    .b = what, .c = i};
     pod_world_schedule(world, &e, id_out);
 }

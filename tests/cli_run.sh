@@ -92,6 +92,14 @@ run 0 fuzz "$tmp/plain.scn" --seeds 6 --shard 1/2 --json "$tmp/s1.jsonl"
 run 0 fuzz "$tmp/plain.scn" --seeds 6 --shard 2/2 -j 2 --json "$tmp/s2.jsonl"
 [ "$(sort "$tmp/s1.jsonl" "$tmp/s2.jsonl")" = "$(sort "$tmp/all.jsonl")" ]; check "shards merge to the whole" $? ""
 run 2 fuzz scenarios/quickstart.scn; grep -q 'expected exactly one of --seeds N or --time' "$tmp/err"; check "fuzz needs a bound" $? ""
+# A fuzz seed replays with the hash the campaign recorded.
+fuzz_hash=$(grep '"seed":4,' "$tmp/all.jsonl" | grep -o '"trace_hash":"[0-9a-f]*"' | cut -d'"' -f4)
+run 0 run "$tmp/plain.scn" --seed 4 --swarm
+[ -n "$fuzz_hash" ] && [ "$(hash_of)" = "trace_hash=$fuzz_hash" ]; check "run --swarm replays the fuzz seed" $? "$fuzz_hash vs $(hash_of)"
+run 0 run "$tmp/plain.scn" --seed 4 --swarm --print-scenario
+cp "$tmp/out" "$tmp/mixed.scn"
+run 0 run "$tmp/mixed.scn" --seed 4
+[ "$(hash_of)" = "trace_hash=$fuzz_hash" ]; check "the printed mixed scenario replays it too" $? "$(hash_of)"
 run 2 fuzz scenarios/quickstart.scn --seeds 5 --shard 3/2; grep -q -- '--shard: expected K/N' "$tmp/err"; check "bad shard" $? ""
 run 1 fuzz "$tmp/fail.scn" --seeds 3 --no-swarm
 grep -q "^replay: podsim run $tmp/fail.scn --seed 1 --trace$" "$tmp/out"; check "fuzz failure replay line" $? "$(cat "$tmp/out")"

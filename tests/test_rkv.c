@@ -91,3 +91,57 @@ static void sweep(const char *file, uint64_t seeds, bool swarm) {
 Test(rkv_scenarios, leader_crash_every_seed_passes) { sweep("rkv-leader-crash.scn", 20, false); }
 
 Test(rkv_scenarios, fuzz_mixes_pass) { sweep("rkv-fuzz.scn", 100, true); }
+
+/* Saves queued behind one in flight must never be written over the last
+ * durable one: crash with the disk tearing every unsynced write, many
+ * times, and the durable term never goes back. */
+Test(gen_clock, saves_queued_behind_a_sync_never_overwrite_the_durable_slot) {
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        pod_disk_config config = pod_disk_config_default();
+        config.sector_size = 512;
+        config.crash_keep_ppm = 0; /* every unsynced write is dropped or torn */
+        harness *h = harness_create(&config, seed);
+        pod_gen_clock c;
+        cr_assert_eq(pod_gen_clock_open(&c, harness_env(h)), POD_OK);
+        harness_on_disk(h, to_clock, &c);
+        harness_complete_all(h);
+        uint64_t s1 = pod_gen_clock_set(&c, 3, 4);
+        harness_complete_all(h);
+        cr_assert(pod_gen_clock_durable(&c, s1));
+        /* A save in flight, two more queued behind it. */
+        uint64_t s2 = pod_gen_clock_set(&c, 4, POD_GEN_VOTE_NONE);
+        pod_gen_clock_set(&c, 4, 1);
+        pod_gen_clock_set(&c, 5, 2);
+        harness_complete_one(h); /* the write of save 2 */
+        harness_complete_one(h); /* its fsync: save 2 durable; the newest save starts */
+        cr_assert(pod_gen_clock_durable(&c, s2));
+        harness_crash(h);        /* ... and its write is torn or dropped */
+        pod_gen_clock back;
+        cr_assert_eq(pod_gen_clock_open(&back, harness_env(h)), POD_OK);
+        cr_assert_geq(back.term, 4u, "seed %lu: the durable term 4 was lost", (unsigned long)seed);
+        pod_gen_clock_close(&back);
+        harness_destroy(h);
+    }
+}
+
+/* After a process exit, a save the page cache kept but no fsync covered is
+ * read back — but it is not durable until the clock syncs it again. */
+Test(gen_clock, a_save_read_back_from_the_page_cache_is_not_durable_until_synced) {
+    pod_disk_config config = pod_disk_config_default();
+    harness *h = harness_create(&config, 1);
+    pod_gen_clock c;
+    cr_assert_eq(pod_gen_clock_open(&c, harness_env(h)), POD_OK);
+    harness_on_disk(h, to_clock, &c);
+    harness_complete_all(h);
+    pod_gen_clock_set(&c, 2, 4);
+    harness_drop_pending(h); /* the process exits before the fsync completes */
+    pod_gen_clock back;
+    cr_assert_eq(pod_gen_clock_open(&back, harness_env(h)), POD_OK);
+    harness_on_disk(h, to_clock, &back);
+    cr_assert_eq(back.term, 2u, "the page cache holds the save");
+    cr_assert_not(pod_gen_clock_durable(&back, back.seq), "an unsynced save was called durable");
+    harness_complete_all(h);
+    cr_assert(pod_gen_clock_durable(&back, back.seq), "the clock's own sync should make it durable");
+    pod_gen_clock_close(&back);
+    harness_destroy(h);
+}
