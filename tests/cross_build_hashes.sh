@@ -21,6 +21,17 @@ for scn in scenarios/*.scn; do
       if [ -z "$first" ]; then first="$hash $verdict"
       elif [ "$hash $verdict" != "$first" ]; then
         echo "FAIL $scn seed=$seed: $bin gave $hash $verdict, $1 gave $first"; fail=1
+        # Show the first event where the two builds' traces differ.
+        a=$(mktemp); b=$(mktemp)
+        "$1" run "$scn" --seed "$seed" --trace-format=jsonl >"$a" 2>/dev/null || true
+        "$bin" run "$scn" --seed "$seed" --trace-format=jsonl >"$b" 2>/dev/null || true
+        line=$(cmp "$a" "$b" 2>/dev/null | grep -o 'line [0-9]*' | cut -d' ' -f2 || true)
+        if [ -n "$line" ]; then
+          echo "  first differing event (trace line $line):"
+          echo "    $1: $(sed -n "${line}p" "$a")"
+          echo "    $bin: $(sed -n "${line}p" "$b")"
+        fi
+        rm -f "$a" "$b"
       fi
     done
   done
