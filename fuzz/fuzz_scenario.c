@@ -46,6 +46,17 @@ static void fuzz_check_action(const pod_scenario *scn, const pod_action *a) {
         FUZZ_CHECK(a->node < scn->node_count && a->peer < scn->node_count);
         FUZZ_CHECK(a->node != a->peer);
         break;
+    case POD_ACT_CLOG:
+        FUZZ_CHECK(a->node < scn->node_count && a->peer < scn->node_count);
+        FUZZ_CHECK(a->node != a->peer);
+        FUZZ_CHECK(a->for_ns > 0);
+        break;
+    case POD_ACT_FLAP:
+        FUZZ_CHECK(a->until_ns > a->at_ns && a->every_ns > 0);
+        FUZZ_CHECK(a->group_count >= 2 && a->group_count <= POD_SCN_GROUPS_MAX);
+        for (uint32_t n = 0; n < scn->node_count; n++)
+            FUZZ_CHECK(a->group_of[n] < a->group_count);
+        break;
     case POD_ACT_PARTITION:
         FUZZ_CHECK(a->group_count >= 2 && a->group_count <= POD_SCN_GROUPS_MAX);
         for (uint32_t n = 0; n < scn->node_count; n++)

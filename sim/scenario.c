@@ -26,6 +26,7 @@
 #define SCN_EVENTS_MAX_DEFAULT UINT64_C(50000000)
 #define SCN_PENDING_MAX_DEFAULT UINT64_C(1000000)
 #define SCN_NO_GROUP 0xffu
+#define SCN_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 #if defined(__GNUC__)
 #define SCN_PRINTF(fmt_index, args_index) __attribute__((format(printf, fmt_index, args_index)))
@@ -41,6 +42,7 @@ typedef enum scn_key {
     SCN_KEY_LATENCY,
     SCN_KEY_DROP,
     SCN_KEY_DUP,
+    SCN_KEY_CORRUPT,
     SCN_KEY_EVENTS,
     SCN_KEY_PENDING,
     SCN_KEY_SECTOR,
@@ -72,6 +74,13 @@ typedef struct scn_parser {
     uint32_t seed_line;
     uint32_t run_line;
     uint32_t key_line[SCN_KEY_COUNT];
+    uint32_t pair_col[SCN_KEY_COUNT]; /* column of each key on the line being parsed */
+    /* Where the network keys' values go: the network line's model, or the
+     * model of the `link` line being parsed. */
+    pod_network_model *net_target;
+    /* Line that set each key of each link (scn->links[i]): a key may be set
+     * once per directed link. Indexed in scn_network_keys order. */
+    uint32_t link_key_line[POD_SCN_LINKS_MAX][4];
     /* Column of each action's time, for the end-of-file check against the
      * run time (which may be set after the actions). */
     uint16_t at_time_col[POD_SCN_ACTIONS_MAX];
@@ -353,8 +362,11 @@ static bool scn_split_pair(scn_parser *p, const scn_token *tok, scn_token *key, 
     return true;
 }
 
-static bool scn_parse_pairs(scn_parser *p, const scn_token *directive, const scn_key_spec *keys,
-                            size_t key_count, const char *example) {
+/* KEY=VALUE tokens to the end of the line; key_line[id] remembers the line
+ * that set each key, so that a second setting is an error. */
+static bool scn_parse_pairs_into(scn_parser *p, const scn_token *directive,
+                                 const scn_key_spec *keys, size_t key_count, const char *example,
+                                 uint32_t *key_line) {
     assert(key_count <= SCN_NAMES_MAX);
     if (scn_cursor_at_end(&p->cur))
         return scn_fail(p, scn_end_col(p), "expected KEY=VALUE after '%.*s', e.g. '%s'",
@@ -377,14 +389,20 @@ static bool scn_parse_pairs(scn_parser *p, const scn_token *directive, const scn
         }
         if (spec == NULL)
             return scn_fail_unknown(p, &key, what, names, key_count);
-        if (p->key_line[spec->id] != 0)
+        if (key_line[spec->id] != 0)
             return scn_fail(p, key.col, "'%s' is already set on line %u", spec->name,
-                            p->key_line[spec->id]);
-        p->key_line[spec->id] = p->line.number;
+                            key_line[spec->id]);
+        key_line[spec->id] = p->line.number;
+        p->pair_col[spec->id] = key.col;
         if (!spec->parse(p, &value))
             return false;
     }
     return true;
+}
+
+static bool scn_parse_pairs(scn_parser *p, const scn_token *directive, const scn_key_spec *keys,
+                            size_t key_count, const char *example) {
+    return scn_parse_pairs_into(p, directive, keys, key_count, example, p->key_line);
 }
 
 static bool scn_value_nodes(scn_parser *p, const scn_token *value) {
@@ -435,10 +453,91 @@ static bool scn_want_range(scn_parser *p, const scn_token *value, uint64_t *min_
     return true;
 }
 
-/* `latency=D` or `latency=MIN..MAX`. */
+/* ---- network latency: a distribution ---- */
+
+static const char *const scn_latency_kinds[] = {"fixed", "uniform", "exp"};
+
+/* Splits tok at the first `sep` (one byte) into before and after; false
+ * when there is none. */
+static bool scn_split_at(const scn_token *tok, char sep, scn_token *before, scn_token *after) {
+    const char *at = memchr(tok->ptr, sep, tok->len);
+    if (at == NULL)
+        return false;
+    size_t n = (size_t)(at - tok->ptr);
+    *before = (scn_token){tok->ptr, n, tok->col};
+    *after = (scn_token){at + 1, tok->len - n - 1, tok->col + (uint32_t)n + 1};
+    return true;
+}
+
+static bool scn_has_dots(const scn_token *tok) {
+    for (size_t i = 0; i + 1 < tok->len; i++) {
+        if (tok->ptr[i] == '.' && tok->ptr[i + 1] == '.')
+            return true;
+    }
+    return false;
+}
+
+/* `exp:MEAN` or `exp:MEAN+FLOOR`: the floor plus an exponential. */
+static bool scn_want_exp_latency(scn_parser *p, const scn_token *arg, pod_network_model *m) {
+    scn_token mean = *arg, floor_tok = {arg->ptr + arg->len, 0, arg->col + (uint32_t)arg->len};
+    bool has_floor = scn_split_at(arg, '+', &mean, &floor_tok);
+    uint64_t mean_ns = 0, floor_ns = 0;
+    if (mean.len == 0)
+        return scn_fail(p, mean.col, "expected the mean after 'exp:', e.g. 'exp:4ms+1ms'");
+    if (!scn_want_duration(p, &mean, &mean_ns))
+        return false;
+    if (mean_ns == 0)
+        return scn_fail(p, mean.col,
+                        "the mean of 'exp:' must be more than 0; for a fixed latency write "
+                        "'fixed:D'");
+    if (has_floor && floor_tok.len == 0)
+        return scn_fail(p, floor_tok.col, "expected a floor after '+', e.g. 'exp:4ms+1ms'");
+    if (has_floor && !scn_want_duration(p, &floor_tok, &floor_ns))
+        return false;
+    m->latency_kind = POD_LATENCY_EXP;
+    m->latency_min_ns = floor_ns;
+    m->latency_max_ns = floor_ns;
+    m->latency_mean_ns = mean_ns;
+    return true;
+}
+
+/* `D` or `MIN..MAX` (uniform, as ever), `fixed:D`, `uniform:MIN..MAX`,
+ * `exp:MEAN` or `exp:MEAN+FLOOR`. */
+static bool scn_want_latency(scn_parser *p, const scn_token *value, pod_network_model *m) {
+    char q[SCN_QUOTE_SIZE];
+    scn_token kind, arg;
+    uint64_t min_ns = 0, max_ns = 0;
+    if (!scn_split_at(value, ':', &kind, &arg)) {
+        if (!scn_want_range(p, value, &min_ns, &max_ns))
+            return false;
+    } else if (scn_token_is(&kind, "exp")) {
+        return scn_want_exp_latency(p, &arg, m);
+    } else if (scn_token_is(&kind, "fixed") || scn_token_is(&kind, "uniform")) {
+        bool fixed = kind.len == 5;
+        if (arg.len == 0)
+            return scn_fail(p, arg.col, "expected %s after '%.*s:', e.g. '%s'",
+                            fixed ? "a duration" : "MIN..MAX", (int)kind.len, kind.ptr,
+                            fixed ? "fixed:5ms" : "uniform:1ms..5ms");
+        if (fixed && scn_has_dots(&arg))
+            return scn_fail(p, arg.col,
+                            "'fixed:' takes one duration, found %s; for a range write "
+                            "'uniform:MIN..MAX'",
+                            scn_q(q, &arg));
+        if (!scn_want_range(p, &arg, &min_ns, &max_ns))
+            return false;
+    } else {
+        return scn_fail_unknown(p, &kind, "latency distribution", scn_latency_kinds,
+                                SCN_COUNT(scn_latency_kinds));
+    }
+    m->latency_kind = POD_LATENCY_UNIFORM;
+    m->latency_min_ns = min_ns;
+    m->latency_max_ns = max_ns;
+    m->latency_mean_ns = 0;
+    return true;
+}
+
 static bool scn_value_latency(scn_parser *p, const scn_token *value) {
-    return scn_want_range(p, value, &p->scn->network.latency_min_ns,
-                          &p->scn->network.latency_max_ns);
+    return scn_want_latency(p, value, p->net_target);
 }
 
 static bool scn_value_sector(scn_parser *p, const scn_token *value) {
@@ -486,11 +585,15 @@ static bool scn_value_stall(scn_parser *p, const scn_token *value) {
 }
 
 static bool scn_value_drop(scn_parser *p, const scn_token *value) {
-    return scn_want_ppm(p, value, &p->scn->network.drop_ppm);
+    return scn_want_ppm(p, value, &p->net_target->drop_ppm);
 }
 
 static bool scn_value_dup(scn_parser *p, const scn_token *value) {
-    return scn_want_ppm(p, value, &p->scn->network.dup_ppm);
+    return scn_want_ppm(p, value, &p->net_target->dup_ppm);
+}
+
+static bool scn_value_corrupt(scn_parser *p, const scn_token *value) {
+    return scn_want_ppm(p, value, &p->net_target->corrupt_ppm);
 }
 
 static bool scn_value_events(scn_parser *p, const scn_token *value) {
@@ -518,10 +621,12 @@ static const scn_key_spec scn_cluster_keys[] = {
     {"nodes", SCN_KEY_NODES, scn_value_nodes},
     {"type", SCN_KEY_TYPE, scn_value_type},
 };
+/* The keys of `network` and of `link`; the order of POD_LINK_SET_* bits. */
 static const scn_key_spec scn_network_keys[] = {
     {"latency", SCN_KEY_LATENCY, scn_value_latency},
     {"drop", SCN_KEY_DROP, scn_value_drop},
     {"dup", SCN_KEY_DUP, scn_value_dup},
+    {"corrupt", SCN_KEY_CORRUPT, scn_value_corrupt},
 };
 static const scn_key_spec scn_budget_keys[] = {
     {"events", SCN_KEY_EVENTS, scn_value_events},
@@ -673,8 +778,6 @@ static const scn_key_spec scn_disk_keys[] = {
     {"stall", SCN_KEY_STALL, scn_value_stall},
     {"stall_time", SCN_KEY_STALL_TIME, scn_value_stall_time},
 };
-#define SCN_COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 /* ---- directives ---- */
 
 static bool scn_parse_cluster(scn_parser *p, const scn_token *directive) {
@@ -745,6 +848,122 @@ static bool scn_parse_budget(scn_parser *p, const scn_token *directive) {
                            "budget events=1000000");
 }
 
+/* ---- link nA -> nB KEY=VALUE ... ---- */
+
+/* After a node name: `->`, or `<->` too when both_ok. `example` shows the
+ * whole phrase, for a missing arrow. */
+static bool scn_want_arrow(scn_parser *p, const scn_token *from, bool both_ok, const char *example,
+                           bool *both) {
+    char q[SCN_QUOTE_SIZE], q_from[SCN_QUOTE_SIZE];
+    const char *arrows = both_ok ? "'->' or '<->'" : "'->'";
+    scn_skip_blanks(&p->cur);
+    const char *at = p->cur.ptr + p->cur.pos;
+    size_t left = p->cur.len - p->cur.pos;
+    *both = false;
+    if (left >= 2 && memcmp(at, "->", 2) == 0) {
+        p->cur.pos += 2;
+        return true;
+    }
+    if (both_ok && left >= 3 && memcmp(at, "<->", 3) == 0) {
+        p->cur.pos += 3;
+        *both = true;
+        return true;
+    }
+    if (left == 0)
+        return scn_fail(p, scn_end_col(p), "expected %s after %s, e.g. '%s'", arrows,
+                        scn_q(q_from, from), example);
+    scn_token found = scn_peek_token(&p->cur);
+    return scn_fail(p, found.col, "expected %s after %s, found %s", arrows, scn_q(q_from, from),
+                    scn_q(q, &found));
+}
+
+/* The index of the directed link from -> to in scn->links, added if new. */
+static bool scn_link_slot(scn_parser *p, const scn_token *directive, uint16_t from, uint16_t to,
+                          uint32_t *slot) {
+    pod_scenario *scn = p->scn;
+    for (uint32_t i = 0; i < scn->link_count; i++) {
+        if (scn->links[i].from == from && scn->links[i].to == to) {
+            *slot = i;
+            return true;
+        }
+    }
+    if (scn->link_count == POD_SCN_LINKS_MAX)
+        return scn_fail(p, directive->col,
+                        "too many links; the limit is %u directed links ('<->' counts two)",
+                        POD_SCN_LINKS_MAX);
+    *slot = scn->link_count++;
+    pod_link *l = &scn->links[*slot];
+    memset(l, 0, sizeof *l);
+    l->from = from;
+    l->to = to;
+    l->line = p->line.number;
+    memset(p->link_key_line[*slot], 0, sizeof p->link_key_line[*slot]);
+    return true;
+}
+
+/* Sets the keys given on this line (key_line[id] != 0) on from -> to. */
+static bool scn_link_apply(scn_parser *p, const scn_token *directive, uint16_t from, uint16_t to,
+                           const pod_network_model *m, const uint32_t *key_line) {
+    uint32_t slot = 0;
+    if (!scn_link_slot(p, directive, from, to, &slot))
+        return false;
+    pod_link *l = &p->scn->links[slot];
+    for (uint32_t k = 0; k < SCN_COUNT(scn_network_keys); k++) {
+        scn_key id = scn_network_keys[k].id;
+        if (key_line[id] == 0)
+            continue;
+        if (p->link_key_line[slot][k] != 0)
+            return scn_fail(p, p->pair_col[id], "'%s' of n%u -> n%u is already set on line %u",
+                            scn_network_keys[k].name, (unsigned)from + 1, (unsigned)to + 1,
+                            p->link_key_line[slot][k]);
+        p->link_key_line[slot][k] = p->line.number;
+        l->set |= (uint8_t)(1u << k);
+    }
+    if (key_line[SCN_KEY_LATENCY] != 0) {
+        l->model.latency_kind = m->latency_kind;
+        l->model.latency_min_ns = m->latency_min_ns;
+        l->model.latency_max_ns = m->latency_max_ns;
+        l->model.latency_mean_ns = m->latency_mean_ns;
+    }
+    if (key_line[SCN_KEY_DROP] != 0)
+        l->model.drop_ppm = m->drop_ppm;
+    if (key_line[SCN_KEY_DUP] != 0)
+        l->model.dup_ppm = m->dup_ppm;
+    if (key_line[SCN_KEY_CORRUPT] != 0)
+        l->model.corrupt_ppm = m->corrupt_ppm;
+    return true;
+}
+
+/* `link n1 -> n2 latency=... drop=...` (one way) or `link n1 <-> n2 ...`
+ * (both ways): the network keys for those links only. */
+static bool scn_parse_link(scn_parser *p, const scn_token *directive) {
+    scn_token from_tok, to_tok;
+    uint16_t from = 0, to = 0;
+    bool both = false;
+    if (!scn_want_node_word(p, "link", &from_tok, &from) ||
+        !scn_want_arrow(p, &from_tok, true, "link n1 -> n2 drop=1%", &both) ||
+        !scn_want_node_word(p, both ? "<->" : "->", &to_tok, &to))
+        return false;
+    if (from == to)
+        return scn_fail(p, to_tok.col, "a link joins two different nodes, found %.*s twice",
+                        (int)to_tok.len, to_tok.ptr);
+    if (scn_cursor_at_end(&p->cur))
+        return scn_fail(p, scn_end_col(p),
+                        "expected KEY=VALUE after 'link %.*s %s %.*s', e.g. 'latency=5ms drop=1%%'",
+                        (int)from_tok.len, from_tok.ptr, both ? "<->" : "->", (int)to_tok.len,
+                        to_tok.ptr);
+    pod_network_model model;
+    memset(&model, 0, sizeof model);
+    uint32_t key_line[SCN_KEY_COUNT] = {0};
+    p->net_target = &model;
+    bool ok = scn_parse_pairs_into(p, directive, scn_network_keys, SCN_COUNT(scn_network_keys),
+                                   "link n1 -> n2 drop=1%", key_line);
+    p->net_target = &p->scn->network;
+    if (!ok || !scn_link_apply(p, directive, from, to, &model, key_line))
+        return false;
+    return !both || scn_link_apply(p, directive, to, from, &model, key_line);
+}
+
 /* `node KEY=VALUE ...`: free-form; the node type checks them later. */
 static bool scn_parse_node(scn_parser *p, const scn_token *directive) {
     (void)directive;
@@ -789,6 +1008,8 @@ typedef enum scn_action_args {
     SCN_ARGS_NODE,      /* crash n1 */
     SCN_ARGS_BLOCK,     /* block n1 -> n2 */
     SCN_ARGS_GROUPS,    /* partition n1,n2 | n3 */
+    SCN_ARGS_CLOG,      /* clog n1 -> n2 for 1s */
+    SCN_ARGS_FLAP,      /* flap n1,n2 | n3 every 500ms */
 } scn_action_args;
 
 typedef struct scn_action_spec {
@@ -806,6 +1027,8 @@ static const scn_action_spec scn_actions[] = {
     {"heal", POD_ACT_HEAL, SCN_ARGS_NONE},
     {"block", POD_ACT_BLOCK, SCN_ARGS_BLOCK},
     {"partition", POD_ACT_PARTITION, SCN_ARGS_GROUPS},
+    {"clog", POD_ACT_CLOG, SCN_ARGS_CLOG},
+    {"flap", POD_ACT_FLAP, SCN_ARGS_FLAP},
 };
 
 static bool scn_parse_node_arg(scn_parser *p, const scn_token *verb, pod_action *a) {
@@ -817,34 +1040,53 @@ static bool scn_parse_node_arg(scn_parser *p, const scn_token *verb, pod_action 
 }
 
 static bool scn_parse_block(scn_parser *p, pod_action *a) {
-    char q[SCN_QUOTE_SIZE], q_from[SCN_QUOTE_SIZE];
     scn_token from, to;
-    if (!scn_want_node_word(p, "block", &from, &a->node))
-        return false;
-    scn_skip_blanks(&p->cur);
-    if (p->cur.len - p->cur.pos < 2 || memcmp(p->cur.ptr + p->cur.pos, "->", 2) != 0) {
-        if (p->cur.pos == p->cur.len)
-            return scn_fail(p, scn_end_col(p), "expected '->' after %s, e.g. 'block n1 -> n2'",
-                            scn_q(q_from, &from));
-        scn_token found = scn_peek_token(&p->cur);
-        return scn_fail(p, found.col, "expected '->' after %s, found %s", scn_q(q_from, &from),
-                        scn_q(q, &found));
-    }
-    p->cur.pos += 2;
-    if (!scn_want_node_word(p, "->", &to, &a->peer))
+    bool both = false;
+    if (!scn_want_node_word(p, "block", &from, &a->node) ||
+        !scn_want_arrow(p, &from, false, "block n1 -> n2", &both) ||
+        !scn_want_node_word(p, "->", &to, &a->peer))
         return false;
     if (a->peer == a->node)
         return scn_fail(p, to.col, "a node cannot block messages to itself");
     return true;
 }
 
-/* `partition n1,n2 | n3`: every node in exactly one of 2..GROUPS_MAX groups. */
-static bool scn_parse_groups(scn_parser *p, const scn_token *verb, pod_action *a) {
+/* `clog n1 -> n2 for 1s` or `clog n1 <-> n2 for 1s`. */
+static bool scn_parse_clog(scn_parser *p, pod_action *a) {
+    char q[SCN_QUOTE_SIZE];
+    scn_token from, to, word, span;
+    if (!scn_want_node_word(p, "clog", &from, &a->node) ||
+        !scn_want_arrow(p, &from, true, "clog n1 -> n2 for 1s", &a->both_ways) ||
+        !scn_want_node_word(p, a->both_ways ? "<->" : "->", &to, &a->peer))
+        return false;
+    if (a->peer == a->node)
+        return scn_fail(p, to.col, "a node cannot clog its link to itself");
+    const char *arrow = a->both_ways ? "<->" : "->";
+    if (!scn_next_token(&p->cur, &word))
+        return scn_fail(p, scn_end_col(p),
+                        "expected 'for DURATION' after 'clog %.*s %s %.*s', e.g. 'for 1s'",
+                        (int)from.len, from.ptr, arrow, (int)to.len, to.ptr);
+    if (!scn_token_is(&word, "for"))
+        return scn_fail(p, word.col, "expected 'for' after 'clog %.*s %s %.*s', found %s",
+                        (int)from.len, from.ptr, arrow, (int)to.len, to.ptr, scn_q(q, &word));
+    if (!scn_next_token(&p->cur, &span))
+        return scn_fail(p, scn_end_col(p), "expected a duration after 'for', e.g. 'for 1s'");
+    if (!scn_want_duration(p, &span, &a->for_ns))
+        return false;
+    if (a->for_ns == 0)
+        return scn_fail(p, span.col, "a clog must last more than 0");
+    return true;
+}
+
+/* `partition n1,n2 | n3`: every node in exactly one of 2..GROUPS_MAX
+ * groups. For `flap` (flap == true) the groups end at the word `every`. */
+static bool scn_parse_groups(scn_parser *p, const scn_token *verb, bool flap, pod_action *a) {
     char q[SCN_QUOTE_SIZE], q_word[SCN_QUOTE_SIZE];
     memset(a->group_of, SCN_NO_GROUP, sizeof a->group_of);
     uint32_t group = 0;
-    const char *after = "partition";
+    const char *after = flap ? "flap" : "partition";
     scn_token word;
+    uint32_t end_col = 0; /* where the groups end: for a node left out */
     /* Each pass consumes a node name and then a separator or the rest of
      * the line, so there are at most len/2 + 1 passes. */
     for (size_t pass = 0; pass <= p->cur.len; pass++) {
@@ -856,46 +1098,114 @@ static bool scn_parse_groups(scn_parser *p, const scn_token *verb, pod_action *a
                             "node %s is already in group %u; each node belongs to one group",
                             scn_q(q_word, &word), (unsigned)a->group_of[node] + 1);
         a->group_of[node] = (uint8_t)group;
-        if (scn_cursor_at_end(&p->cur))
+        if (scn_cursor_at_end(&p->cur)) {
+            end_col = scn_end_col(p);
             break;
+        }
         char sep = p->cur.ptr[p->cur.pos];
         if (sep != ',' && sep != '|') {
             scn_token found = scn_peek_token(&p->cur);
-            return scn_fail(p, found.col,
-                            "expected ',', '|' or the end of the line after %s, found %s",
-                            scn_q(q_word, &word), scn_q(q, &found));
+            if (flap && scn_token_is(&found, "every")) {
+                end_col = found.col;
+                break;
+            }
+            return scn_fail(p, found.col, "expected ',', '|' or %s after %s, found %s",
+                            flap ? "'every'" : "the end of the line", scn_q(q_word, &word),
+                            scn_q(q, &found));
         }
         if (sep == '|') {
             if (group + 1 == POD_SCN_GROUPS_MAX)
                 return scn_fail(p, scn_cursor_col(&p->cur),
-                                "too many groups; a partition has at most %u", POD_SCN_GROUPS_MAX);
+                                "too many groups; a %s has at most %u",
+                                flap ? "flap" : "partition", POD_SCN_GROUPS_MAX);
             group++;
         }
         after = sep == ',' ? "," : "|";
         p->cur.pos++;
     }
-    assert(scn_cursor_at_end(&p->cur));
+    assert(end_col != 0);
     a->group_count = (uint8_t)(group + 1);
     if (a->group_count < 2)
-        return scn_fail(
-            p, verb->col,
-            "a partition needs at least 2 groups separated by '|', e.g. 'partition n1,n2 | n3'");
+        return scn_fail(p, verb->col,
+                        flap ? "a flap needs at least 2 groups separated by '|', e.g. 'flap n1,n2 "
+                               "| n3 every 500ms'"
+                             : "a partition needs at least 2 groups separated by '|', e.g. "
+                               "'partition n1,n2 | n3'");
     for (uint32_t node = 0; node < p->scn->node_count; node++) {
         if (a->group_of[node] == SCN_NO_GROUP)
-            return scn_fail(p, scn_end_col(p),
-                            "the partition leaves out n%u; every node must be in exactly one group",
-                            (unsigned)node + 1);
+            return scn_fail(p, end_col,
+                            "the %s leaves out n%u; every node must be in exactly one group",
+                            flap ? "flap" : "partition", (unsigned)node + 1);
     }
+    return true;
+}
+
+/* `flap n1,n2 | n3 every 500ms` (the time range is the at line's). */
+static bool scn_parse_flap(scn_parser *p, const scn_token *verb, pod_action *a) {
+    scn_token word, period;
+    if (!scn_parse_groups(p, verb, true, a))
+        return false;
+    if (!scn_next_token(&p->cur, &word))
+        return scn_fail(p, scn_end_col(p),
+                        "expected 'every PERIOD' after the groups, e.g. 'every 500ms'");
+    assert(scn_token_is(&word, "every"));
+    if (!scn_next_token(&p->cur, &period))
+        return scn_fail(p, scn_end_col(p), "expected a duration after 'every', e.g. 'every 500ms'");
+    if (!scn_want_duration(p, &period, &a->every_ns))
+        return false;
+    if (a->every_ns == 0)
+        return scn_fail(p, period.col, "a flap's period must be more than 0");
+    uint64_t toggles = (a->until_ns - a->at_ns) / a->every_ns;
+    if (toggles > POD_SCN_FLAP_TOGGLES_MAX) {
+        char every[SCN_DURATION_TEXT_SIZE], span[SCN_DURATION_TEXT_SIZE];
+        scn_format_duration(a->every_ns, every);
+        scn_format_duration(a->until_ns - a->at_ns, span);
+        return scn_fail(p, period.col,
+                        "flapping every %s for %s makes %" PRIu64
+                        " toggles; the limit is %u (use a longer period)",
+                        every, span, toggles, POD_SCN_FLAP_TOGGLES_MAX);
+    }
+    return true;
+}
+
+/* `TIME` or, for flap, `START..END`. */
+static bool scn_want_at_time(scn_parser *p, const scn_token *tok, uint64_t *at_ns, bool *has_end,
+                             scn_token *end_tok, uint64_t *end_ns) {
+    char q[SCN_QUOTE_SIZE];
+    scn_token start = *tok;
+    *has_end = false;
+    for (size_t i = 0; i + 1 < tok->len; i++) {
+        if (tok->ptr[i] == '.' && tok->ptr[i + 1] == '.') {
+            start.len = i;
+            *end_tok = (scn_token){tok->ptr + i + 2, tok->len - i - 2, tok->col + (uint32_t)i + 2};
+            *has_end = true;
+            break;
+        }
+    }
+    if (!scn_want_duration(p, &start, at_ns))
+        return false;
+    if (!*has_end)
+        return true;
+    if (end_tok->len == 0)
+        return scn_fail(p, end_tok->col, "expected the end of the time range after '..', e.g. "
+                                         "'at 2s..8s flap n1 | n2 every 500ms'");
+    if (!scn_want_duration(p, end_tok, end_ns))
+        return false;
+    if (*end_ns <= *at_ns)
+        return scn_fail(p, tok->col, "time range %s is empty or goes backwards; expected "
+                                     "START..END with START < END",
+                        scn_q(q, tok));
     return true;
 }
 
 static bool scn_parse_at(scn_parser *p, const scn_token *directive) {
     pod_scenario *scn = p->scn;
-    scn_token time_tok, verb;
-    uint64_t at_ns = 0;
+    scn_token time_tok, verb, end_tok = {NULL, 0, 0};
+    uint64_t at_ns = 0, end_ns = 0;
+    bool has_end = false;
     if (!scn_next_token(&p->cur, &time_tok))
         return scn_fail(p, scn_end_col(p), "expected a time after 'at', e.g. 'at 2s crash n1'");
-    if (!scn_want_duration(p, &time_tok, &at_ns))
+    if (!scn_want_at_time(p, &time_tok, &at_ns, &has_end, &end_tok, &end_ns))
         return false;
     if (scn->action_count == POD_SCN_ACTIONS_MAX)
         return scn_fail(p, directive->col, "too many actions; the limit is %u",
@@ -928,10 +1238,20 @@ static bool scn_parse_at(scn_parser *p, const scn_token *directive) {
     }
     if (spec == NULL)
         return scn_fail_unknown(p, &verb, "action", names, SCN_COUNT(scn_actions));
+    if (has_end && spec->kind != POD_ACT_FLAP)
+        return scn_fail(p, end_tok.col - 2,
+                        "a time range is only for 'flap'; '%s' happens at one time, e.g. 'at 2s "
+                        "%s ...'",
+                        spec->name, spec->name);
+    if (!has_end && spec->kind == POD_ACT_FLAP)
+        return scn_fail(p, time_tok.col,
+                        "'flap' needs a time range START..END, e.g. 'at 2s..8s flap n1,n2 | n3 "
+                        "every 500ms'");
 
     pod_action *a = &scn->actions[scn->action_count];
     memset(a, 0, sizeof *a);
     a->at_ns = at_ns;
+    a->until_ns = end_ns;
     a->kind = spec->kind;
     a->line = p->line.number;
     bool ok = true;
@@ -945,7 +1265,13 @@ static bool scn_parse_at(scn_parser *p, const scn_token *directive) {
         ok = scn_parse_block(p, a);
         break;
     case SCN_ARGS_GROUPS:
-        ok = scn_parse_groups(p, &verb, a);
+        ok = scn_parse_groups(p, &verb, false, a);
+        break;
+    case SCN_ARGS_CLOG:
+        ok = scn_parse_clog(p, a);
+        break;
+    case SCN_ARGS_FLAP:
+        ok = scn_parse_flap(p, &verb, a);
         break;
     }
     if (!ok || !scn_expect_end(p, directive))
@@ -1034,7 +1360,7 @@ static const scn_directive scn_directives[] = {
     {"cluster", scn_parse_cluster}, {"seed", scn_parse_seed}, {"run", scn_parse_run},
     {"network", scn_parse_network}, {"disk", scn_parse_disk},       {"workload", scn_parse_workload},
     {"budget", scn_parse_budget},   {"node", scn_parse_node},       {"at", scn_parse_at},
-    {"expect", scn_parse_expect},
+    {"expect", scn_parse_expect},   {"link", scn_parse_link},
 };
 
 static bool scn_parse_line(scn_parser *p) {
@@ -1148,6 +1474,7 @@ bool pod_scenario_parse(pod_scenario *scn, const char *path, const char *text, s
     memset(&p, 0, sizeof p);
     p.scn = scn;
     p.err = err;
+    p.net_target = &scn->network;
     scn_reader reader;
     scn_reader_init(&reader, text, len);
     /* One pass per line: bounded by len. */
@@ -1196,6 +1523,30 @@ bool pod_scenario_load(pod_scenario *scn, const char *path, pod_scn_error *err) 
         ok = pod_scenario_parse(scn, path, buf, len, err);
     free(buf);
     return ok;
+}
+
+void pod_scenario_link_model(const pod_scenario *scn, uint16_t from, uint16_t to,
+                             pod_network_model *out) {
+    assert(scn != NULL && out != NULL);
+    *out = scn->network;
+    for (uint32_t i = 0; i < scn->link_count; i++) {
+        const pod_link *l = &scn->links[i];
+        if (l->from != from || l->to != to)
+            continue;
+        if (l->set & POD_LINK_SET_LATENCY) {
+            out->latency_kind = l->model.latency_kind;
+            out->latency_min_ns = l->model.latency_min_ns;
+            out->latency_max_ns = l->model.latency_max_ns;
+            out->latency_mean_ns = l->model.latency_mean_ns;
+        }
+        if (l->set & POD_LINK_SET_DROP)
+            out->drop_ppm = l->model.drop_ppm;
+        if (l->set & POD_LINK_SET_DUP)
+            out->dup_ppm = l->model.dup_ppm;
+        if (l->set & POD_LINK_SET_CORRUPT)
+            out->corrupt_ppm = l->model.corrupt_ppm;
+        return;
+    }
 }
 
 void pod_scn_error_format(const pod_scn_error *err, const char *path, char *out, size_t out_len) {

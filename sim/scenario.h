@@ -20,6 +20,8 @@
 #define POD_SCN_LINE_MAX 4096u     /* bytes per line */
 #define POD_SCN_FILE_MAX (1u << 20) /* bytes per file */
 #define POD_SCN_GROUPS_MAX 16u     /* groups in one partition */
+#define POD_SCN_LINKS_MAX 256u     /* directed links with their own settings */
+#define POD_SCN_FLAP_TOGGLES_MAX 100000u /* partition/heal toggles of one flap */
 
 typedef enum pod_action_kind {
     POD_ACT_CRASH = 1,   /* at T crash n1: power loss, memory gone */
@@ -30,17 +32,23 @@ typedef enum pod_action_kind {
     POD_ACT_ISOLATE,     /* at T isolate n1: n1 alone, the rest together */
     POD_ACT_BLOCK,       /* at T block n1 -> n2: one-way, n1's messages to n2 lost */
     POD_ACT_HEAL,        /* at T heal: every link works again */
+    POD_ACT_CLOG,        /* at T clog n1 -> n2 for D: the link holds what arrives, releases it at T+D */
+    POD_ACT_FLAP,        /* at T..U flap n1 | n2 every P: partition, heal, partition... until U */
 } pod_action_kind;
 
 typedef struct pod_action {
     uint64_t at_ns;
     pod_action_kind kind;
     uint32_t line;          /* where it was written, for messages */
-    uint16_t node;          /* CRASH..RESUME, ISOLATE; BLOCK: the sender */
-    uint16_t peer;          /* BLOCK: the receiver */
-    /* PARTITION: group number of each node, 0..group_count-1. */
+    uint16_t node;          /* CRASH..RESUME, ISOLATE; BLOCK, CLOG: the sender */
+    uint16_t peer;          /* BLOCK, CLOG: the receiver */
+    /* PARTITION, FLAP: group number of each node, 0..group_count-1. */
     uint8_t group_of[POD_NODES_MAX];
     uint8_t group_count;
+    bool both_ways;         /* CLOG: `<->`, peer to node as well */
+    uint64_t for_ns;        /* CLOG: how long the link holds its messages (> 0) */
+    uint64_t until_ns;      /* FLAP: the end of the flapping (> at_ns), healed there */
+    uint64_t every_ns;      /* FLAP: time between toggles (> 0) */
 } pod_action;
 
 typedef enum pod_cmp {
@@ -70,12 +78,42 @@ typedef struct pod_scn_param {
     uint32_t col;
 } pod_scn_param;
 
+/* How a message's one-way latency is drawn (sim/net_latency.h). */
+typedef enum pod_latency_kind {
+    POD_LATENCY_UNIFORM = 0,  /* uniform in [min, max]; fixed when min == max */
+    POD_LATENCY_EXP,          /* min (the floor) + an exponential of mean mean_ns */
+} pod_latency_kind;
+
+/* The network line, and the settings of one directed link. Reordering
+ * comes from jitter: two messages overtake when their latencies differ. */
 typedef struct pod_network_model {
-    uint64_t latency_min_ns;  /* one-way delivery latency, uniform in */
-    uint64_t latency_max_ns;  /* [min, max]; reordering comes from jitter */
+    uint64_t latency_min_ns;  /* UNIFORM: the lower bound; EXP: the floor */
+    uint64_t latency_max_ns;  /* UNIFORM: the upper bound; EXP: unused (= min) */
     uint32_t drop_ppm;        /* probability a message is lost */
     uint32_t dup_ppm;         /* probability a message is delivered twice */
+    pod_latency_kind latency_kind;
+    uint64_t latency_mean_ns; /* EXP: mean of the part above the floor (> 0) */
+    uint32_t corrupt_ppm;     /* probability one bit of a message flips in flight */
 } pod_network_model;
+
+/* Which keys of a `link` line override the network line. */
+enum {
+    POD_LINK_SET_LATENCY = 1u << 0,
+    POD_LINK_SET_DROP = 1u << 1,
+    POD_LINK_SET_DUP = 1u << 2,
+    POD_LINK_SET_CORRUPT = 1u << 3,
+    POD_LINK_SET_ALL = (1u << 4) - 1u,
+};
+
+/* `link nA -> nB KEY=VALUE ...`: one directed link's own settings; the
+ * keys not in `set` come from the network line. */
+typedef struct pod_link {
+    uint16_t from;            /* the link carries from's messages to `to` */
+    uint16_t to;
+    uint8_t set;              /* POD_LINK_SET_* */
+    pod_network_model model;  /* the values of the keys in `set` */
+    uint32_t line;            /* of the first line that named the link */
+} pod_link;
 
 /* `disk ...`: the simulated disk of every node (sim/disk.h; the model in
  * docs/disk-model.md). Defaults are pod_disk_config_default()'s. */
@@ -142,6 +180,8 @@ typedef struct pod_scenario {
     uint64_t seed;            /* `seed N`: the default when --seed is absent */
     uint64_t run_ns;          /* `run 10s`: simulated time to run */
     pod_network_model network;
+    pod_link links[POD_SCN_LINKS_MAX]; /* no two with the same (from, to) */
+    uint32_t link_count;
     pod_disk_model disk;
     pod_workload workload;
     pod_budget budget;
@@ -173,6 +213,12 @@ bool pod_scenario_load(pod_scenario *scn, const char *path, pod_scn_error *err);
 
 /* Formats "path:line:col: error: message" (or "path: error: message"). */
 void pod_scn_error_format(const pod_scn_error *err, const char *path, char *out, size_t out_len);
+
+/* The settings of the directed link from -> to: its `link` lines' keys
+ * over the network line's. Nodes outside the cluster (clients) get the
+ * network line's. */
+void pod_scenario_link_model(const pod_scenario *scn, uint16_t from, uint16_t to,
+                             pod_network_model *out);
 
 /* Parses a duration such as "10s", "250ms", "1.5s", "20us", "7ns", "2m".
  * Used by the CLI too. Returns false on junk or overflow. */

@@ -73,6 +73,10 @@ static const char *scn_w_action_name(pod_action_kind kind) {
         return "block";
     case POD_ACT_HEAL:
         return "heal";
+    case POD_ACT_CLOG:
+        return "clog";
+    case POD_ACT_FLAP:
+        return "flap";
     }
     return NULL;
 }
@@ -126,13 +130,56 @@ static bool scn_w_ppm_ok(uint32_t ppm) {
     return ppm <= SCN_W_PPM_ONE;
 }
 
+/* The keys of a network model that `set` names (POD_LINK_SET_*). */
+static const char *scn_w_check_network(const pod_network_model *m, uint32_t set) {
+    if (set & POD_LINK_SET_LATENCY) {
+        if (m->latency_kind == POD_LATENCY_UNIFORM) {
+            if (m->latency_min_ns > m->latency_max_ns)
+                return "network latency range goes backwards";
+        } else if (m->latency_kind == POD_LATENCY_EXP) {
+            if (m->latency_mean_ns == 0)
+                return "network exponential latency with a mean of 0";
+        } else {
+            return "unknown network latency distribution";
+        }
+    }
+    if (((set & POD_LINK_SET_DROP) && !scn_w_ppm_ok(m->drop_ppm)) ||
+        ((set & POD_LINK_SET_DUP) && !scn_w_ppm_ok(m->dup_ppm)) ||
+        ((set & POD_LINK_SET_CORRUPT) && !scn_w_ppm_ok(m->corrupt_ppm)))
+        return "network probability above 1";
+    return NULL;
+}
+
+static const char *scn_w_check_links(const pod_scenario *scn) {
+    if (scn->link_count > POD_SCN_LINKS_MAX)
+        return "too many links";
+    for (uint32_t i = 0; i < scn->link_count; i++) {
+        const pod_link *l = &scn->links[i];
+        if (l->from >= scn->node_count || l->to >= scn->node_count)
+            return "link names a node outside the cluster";
+        if (l->from == l->to)
+            return "link from a node to itself";
+        if (l->set == 0 || (l->set & ~POD_LINK_SET_ALL) != 0)
+            return "link sets no key, or an unknown one";
+        for (uint32_t j = 0; j < i; j++) {
+            if (scn->links[j].from == l->from && scn->links[j].to == l->to)
+                return "link given twice";
+        }
+        const char *why = scn_w_check_network(&l->model, l->set);
+        if (why != NULL)
+            return why;
+    }
+    return NULL;
+}
+
 static const char *scn_w_check_models(const pod_scenario *scn) {
     const pod_disk_model *d = &scn->disk;
     const pod_workload *w = &scn->workload;
-    if (scn->network.latency_min_ns > scn->network.latency_max_ns)
-        return "network latency range goes backwards";
-    if (!scn_w_ppm_ok(scn->network.drop_ppm) || !scn_w_ppm_ok(scn->network.dup_ppm))
-        return "network probability above 1";
+    const char *why = scn_w_check_network(&scn->network, POD_LINK_SET_ALL);
+    if (why == NULL)
+        why = scn_w_check_links(scn);
+    if (why != NULL)
+        return why;
     if (d->sector_bytes < 512 || d->sector_bytes > 65536 ||
         (d->sector_bytes & (d->sector_bytes - 1)) != 0)
         return "disk sector size is not a power of two in 512..65536";
@@ -197,6 +244,18 @@ static const char *scn_w_check_action(const pod_scenario *scn, const pod_action 
         return scn_w_check_partition(scn, a);
     case POD_ACT_HEAL:
         return NULL;
+    case POD_ACT_CLOG:
+        if (a->node >= scn->node_count || a->peer >= scn->node_count)
+            return "clog names a node outside the cluster";
+        if (a->node == a->peer)
+            return "clog from a node to itself";
+        return a->for_ns > 0 ? NULL : "clog for 0";
+    case POD_ACT_FLAP:
+        if (a->until_ns <= a->at_ns)
+            return "flap ends before it starts";
+        if (a->every_ns == 0 || (a->until_ns - a->at_ns) / a->every_ns > POD_SCN_FLAP_TOGGLES_MAX)
+            return "flap period is 0 or makes too many toggles";
+        return scn_w_check_partition(scn, a);
     }
     return "unknown action kind";
 }
@@ -433,13 +492,83 @@ static void scn_w_range_key(scn_w_line *l, const char *key, uint64_t min_ns, uin
     }
 }
 
+/* Whether two models draw latencies alike: the fields their kind uses. */
+static bool scn_w_latency_same(const pod_network_model *a, const pod_network_model *b) {
+    if (a->latency_kind != b->latency_kind || a->latency_min_ns != b->latency_min_ns)
+        return false;
+    if (a->latency_kind == POD_LATENCY_EXP)
+        return a->latency_mean_ns == b->latency_mean_ns;
+    return a->latency_max_ns == b->latency_max_ns;
+}
+
+/* `D` or `MIN..MAX` for uniform (the form every file has always had),
+ * `exp:MEAN` or `exp:MEAN+FLOOR`. */
+static void scn_w_latency(scn_w *w, const pod_network_model *m) {
+    if (m->latency_kind != POD_LATENCY_EXP) {
+        scn_w_range(w, m->latency_min_ns, m->latency_max_ns);
+        return;
+    }
+    scn_w_str(w, "exp:");
+    scn_w_duration(w, m->latency_mean_ns);
+    if (m->latency_min_ns != 0) {
+        scn_w_str(w, "+");
+        scn_w_duration(w, m->latency_min_ns);
+    }
+}
+
 static void scn_w_network(scn_w *w, const pod_network_model *n, const pod_network_model *def) {
     scn_w_line l = {w, false, "network"};
-    scn_w_range_key(&l, "latency", n->latency_min_ns, n->latency_max_ns, def->latency_min_ns,
-                    def->latency_max_ns);
+    if (!scn_w_latency_same(n, def)) {
+        scn_w_key(&l, "latency");
+        scn_w_latency(w, n);
+    }
     scn_w_ppm_key(&l, "drop", n->drop_ppm, def->drop_ppm);
     scn_w_ppm_key(&l, "dup", n->dup_ppm, def->dup_ppm);
+    scn_w_ppm_key(&l, "corrupt", n->corrupt_ppm, def->corrupt_ppm);
     scn_w_line_end(&l);
+}
+
+/* Whether two links set the same keys to the same values. */
+static bool scn_w_link_same(const pod_link *a, const pod_link *b) {
+    if (a->set != b->set)
+        return false;
+    return (!(a->set & POD_LINK_SET_LATENCY) || scn_w_latency_same(&a->model, &b->model)) &&
+           (!(a->set & POD_LINK_SET_DROP) || a->model.drop_ppm == b->model.drop_ppm) &&
+           (!(a->set & POD_LINK_SET_DUP) || a->model.dup_ppm == b->model.dup_ppm) &&
+           (!(a->set & POD_LINK_SET_CORRUPT) || a->model.corrupt_ppm == b->model.corrupt_ppm);
+}
+
+/* One line per link, in order, with the keys it sets; a link followed by
+ * its reverse with the same settings is written once, as `<->` (the parser
+ * stores such a line as those two links, in that order). */
+static void scn_w_links(scn_w *w, const pod_scenario *scn) {
+    for (uint32_t i = 0; i < scn->link_count; i++) {
+        const pod_link *l = &scn->links[i];
+        const pod_link *next = i + 1 < scn->link_count ? &scn->links[i + 1] : NULL;
+        bool both = next != NULL && next->from == l->to && next->to == l->from &&
+                    scn_w_link_same(l, next);
+        scn_w_fmt(w, "link n%u %s n%u", (unsigned)l->from + 1, both ? "<->" : "->",
+                  (unsigned)l->to + 1);
+        if (l->set & POD_LINK_SET_LATENCY) {
+            scn_w_str(w, " latency=");
+            scn_w_latency(w, &l->model);
+        }
+        if (l->set & POD_LINK_SET_DROP) {
+            scn_w_str(w, " drop=");
+            scn_w_ppm(w, l->model.drop_ppm);
+        }
+        if (l->set & POD_LINK_SET_DUP) {
+            scn_w_str(w, " dup=");
+            scn_w_ppm(w, l->model.dup_ppm);
+        }
+        if (l->set & POD_LINK_SET_CORRUPT) {
+            scn_w_str(w, " corrupt=");
+            scn_w_ppm(w, l->model.corrupt_ppm);
+        }
+        scn_w_str(w, "\n");
+        if (both)
+            i++;
+    }
 }
 
 static void scn_w_disk(scn_w *w, const pod_disk_model *d, const pod_disk_model *def) {
@@ -533,6 +662,10 @@ static void scn_w_groups(scn_w *w, const pod_scenario *scn, const pod_action *a)
 static void scn_w_action(scn_w *w, const pod_scenario *scn, const pod_action *a) {
     scn_w_str(w, "at ");
     scn_w_duration(w, a->at_ns);
+    if (a->kind == POD_ACT_FLAP) {
+        scn_w_str(w, "..");
+        scn_w_duration(w, a->until_ns);
+    }
     scn_w_fmt(w, " %s", scn_w_action_name(a->kind));
     switch (a->kind) {
     case POD_ACT_CRASH:
@@ -550,6 +683,16 @@ static void scn_w_action(scn_w *w, const pod_scenario *scn, const pod_action *a)
         break;
     case POD_ACT_HEAL:
         break;
+    case POD_ACT_CLOG:
+        scn_w_fmt(w, " n%u %s n%u for ", (unsigned)a->node + 1, a->both_ways ? "<->" : "->",
+                  (unsigned)a->peer + 1);
+        scn_w_duration(w, a->for_ns);
+        break;
+    case POD_ACT_FLAP:
+        scn_w_groups(w, scn, a);
+        scn_w_str(w, " every ");
+        scn_w_duration(w, a->every_ns);
+        break;
     }
     scn_w_str(w, "\n");
 }
@@ -565,6 +708,7 @@ static void scn_w_scenario(scn_w *w, const pod_scenario *scn, const char *header
     scn_w_duration(w, scn->run_ns);
     scn_w_str(w, "\n");
     scn_w_network(w, &scn->network, &def->network);
+    scn_w_links(w, scn);
     scn_w_disk(w, &scn->disk, &def->disk);
     scn_w_workload(w, &scn->workload);
     scn_w_budget(w, &scn->budget, &def->budget);
@@ -717,12 +861,51 @@ static bool scn_eq_str_at(const scn_eq *q, const char *array, uint32_t i, const 
     return scn_eq_fail(q, "%s[%" PRIu32 "].%s: %s != %s", array, i, field, qa, qb);
 }
 
+/* A network model's fields, named "PREFIX.FIELD"; only the latency fields
+ * its distribution uses. */
+static bool scn_eq_model(const scn_eq *q, const char *prefix, const pod_network_model *a,
+                         const pod_network_model *b) {
+    static const char *const fields[] = {"latency_kind", "latency_min_ns", "latency_max_ns",
+                                         "latency_mean_ns", "drop_ppm", "dup_ppm",
+                                         "corrupt_ppm"};
+    bool exp = a->latency_kind == POD_LATENCY_EXP;
+    const uint64_t va[] = {(uint64_t)a->latency_kind, a->latency_min_ns, a->latency_max_ns,
+                           a->latency_mean_ns, a->drop_ppm, a->dup_ppm, a->corrupt_ppm};
+    const uint64_t vb[] = {(uint64_t)b->latency_kind, b->latency_min_ns, b->latency_max_ns,
+                           b->latency_mean_ns, b->drop_ppm, b->dup_ppm, b->corrupt_ppm};
+    for (size_t i = 0; i < SCN_W_COUNT(fields); i++) {
+        if ((i == 2 && exp) || (i == 3 && !exp))
+            continue; /* the distribution does not use it */
+        char what[64];
+        snprintf(what, sizeof what, "%s.%s", prefix, fields[i]);
+        if (!scn_eq_u64(q, what, va[i], vb[i]))
+            return false;
+    }
+    return true;
+}
+
 static bool scn_eq_network(const scn_eq *q, const pod_network_model *a,
                            const pod_network_model *b) {
-    return scn_eq_u64(q, "network.latency_min_ns", a->latency_min_ns, b->latency_min_ns) &&
-           scn_eq_u64(q, "network.latency_max_ns", a->latency_max_ns, b->latency_max_ns) &&
-           scn_eq_u64(q, "network.drop_ppm", a->drop_ppm, b->drop_ppm) &&
-           scn_eq_u64(q, "network.dup_ppm", a->dup_ppm, b->dup_ppm);
+    return scn_eq_model(q, "network", a, b);
+}
+
+/* Every link either names behaves the same in both: its `link` settings
+ * over its network line. */
+static bool scn_eq_links(const scn_eq *q, const pod_scenario *a, const pod_scenario *b) {
+    for (int side = 0; side < 2; side++) {
+        const pod_scenario *s = side == 0 ? a : b;
+        for (uint32_t i = 0; i < s->link_count && i < POD_SCN_LINKS_MAX; i++) {
+            pod_network_model ma, mb;
+            pod_scenario_link_model(a, s->links[i].from, s->links[i].to, &ma);
+            pod_scenario_link_model(b, s->links[i].from, s->links[i].to, &mb);
+            char prefix[48];
+            snprintf(prefix, sizeof prefix, "link n%u -> n%u", (unsigned)s->links[i].from + 1,
+                     (unsigned)s->links[i].to + 1);
+            if (!scn_eq_model(q, prefix, &ma, &mb))
+                return false;
+        }
+    }
+    return true;
 }
 
 static bool scn_eq_disk(const scn_eq *q, const pod_disk_model *a, const pod_disk_model *b) {
@@ -765,6 +948,19 @@ static bool scn_eq_workload(const scn_eq *q, const pod_workload *a, const pod_wo
            scn_eq_u64(q, "workload.timeout_ns", a->timeout_ns, b->timeout_ns);
 }
 
+/* A partition's or a flap's groups, for the nodes of the cluster. */
+static bool scn_eq_groups(const scn_eq *q, uint32_t i, uint16_t node_count, const pod_action *a,
+                          const pod_action *b) {
+    if (!scn_eq_u64_at(q, "actions", i, "group_count", a->group_count, b->group_count))
+        return false;
+    for (uint32_t n = 0; n < node_count && n < POD_NODES_MAX; n++) {
+        if (a->group_of[n] != b->group_of[n])
+            return scn_eq_fail(q, "actions[%" PRIu32 "].group_of[n%" PRIu32 "]: %u != %u", i,
+                               n + 1, (unsigned)a->group_of[n], (unsigned)b->group_of[n]);
+    }
+    return true;
+}
+
 /* Only what the action's kind uses: its nodes, or its groups for the
  * nodes of the cluster. */
 static bool scn_eq_action(const scn_eq *q, uint32_t i, uint16_t node_count, const pod_action *a,
@@ -780,21 +976,23 @@ static bool scn_eq_action(const scn_eq *q, uint32_t i, uint16_t node_count, cons
     case POD_ACT_BLOCK:
         return scn_eq_u64_at(q, "actions", i, "node", a->node, b->node) &&
                scn_eq_u64_at(q, "actions", i, "peer", a->peer, b->peer);
+    case POD_ACT_CLOG:
+        return scn_eq_u64_at(q, "actions", i, "node", a->node, b->node) &&
+               scn_eq_u64_at(q, "actions", i, "peer", a->peer, b->peer) &&
+               scn_eq_u64_at(q, "actions", i, "both_ways", a->both_ways, b->both_ways) &&
+               scn_eq_u64_at(q, "actions", i, "for_ns", a->for_ns, b->for_ns);
     case POD_ACT_CRASH:
     case POD_ACT_RESTART:
     case POD_ACT_PAUSE:
     case POD_ACT_RESUME:
     case POD_ACT_ISOLATE:
         return scn_eq_u64_at(q, "actions", i, "node", a->node, b->node);
+    case POD_ACT_FLAP:
+        return scn_eq_u64_at(q, "actions", i, "until_ns", a->until_ns, b->until_ns) &&
+               scn_eq_u64_at(q, "actions", i, "every_ns", a->every_ns, b->every_ns) &&
+               scn_eq_groups(q, i, node_count, a, b);
     case POD_ACT_PARTITION:
-        if (!scn_eq_u64_at(q, "actions", i, "group_count", a->group_count, b->group_count))
-            return false;
-        for (uint32_t n = 0; n < node_count && n < POD_NODES_MAX; n++) {
-            if (a->group_of[n] != b->group_of[n])
-                return scn_eq_fail(q, "actions[%" PRIu32 "].group_of[n%" PRIu32 "]: %u != %u", i,
-                                   n + 1, (unsigned)a->group_of[n], (unsigned)b->group_of[n]);
-        }
-        return true;
+        return scn_eq_groups(q, i, node_count, a, b);
     case POD_ACT_HEAL:
         return true;
     }
@@ -848,7 +1046,8 @@ bool pod_scenario_equal(const pod_scenario *a, const pod_scenario *b, char *why,
         scn_eq_u64(&q, "has_seed", a->has_seed, b->has_seed) &&
         (!a->has_seed || scn_eq_u64(&q, "seed", a->seed, b->seed)) &&
         scn_eq_u64(&q, "run_ns", a->run_ns, b->run_ns) &&
-        scn_eq_network(&q, &a->network, &b->network) && scn_eq_disk(&q, &a->disk, &b->disk) &&
+        scn_eq_network(&q, &a->network, &b->network) && scn_eq_links(&q, a, b) &&
+        scn_eq_disk(&q, &a->disk, &b->disk) &&
         scn_eq_workload(&q, &a->workload, &b->workload) &&
         scn_eq_u64(&q, "budget.events_max", a->budget.events_max, b->budget.events_max) &&
         scn_eq_u64(&q, "budget.pending_max", a->budget.pending_max, b->budget.pending_max) &&

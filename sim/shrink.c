@@ -145,6 +145,8 @@ static void round_times(shrinker *s) {
         uint64_t rounded = (a->at_ns + 500000) / 1000000 * 1000000;
         if (rounded < floor_ns) rounded = floor_ns;      /* keep the order */
         if (rounded > s->trial->run_ns) rounded = a->at_ns; /* keep it in the run */
+        /* A flap must keep ending after it starts; leave that one as it is. */
+        if (a->kind == POD_ACT_FLAP && a->until_ns <= rounded) rounded = a->at_ns;
         changed |= rounded != a->at_ns;
         a->at_ns = rounded;
         floor_ns = rounded;
@@ -169,7 +171,8 @@ static void shrink_clients(shrinker *s) {
 
 /* The fault settings a shrink may switch off, as pointers into a scenario. */
 static uint32_t fault_fields(pod_scenario *scn, uint32_t **out, uint32_t max) {
-    uint32_t *all[] = {&scn->network.drop_ppm, &scn->network.dup_ppm, &scn->disk.read_eio_ppm,
+    uint32_t *all[] = {&scn->network.drop_ppm, &scn->network.dup_ppm, &scn->network.corrupt_ppm,
+                       &scn->disk.read_eio_ppm,
                        &scn->disk.write_enospc_ppm, &scn->disk.fsync_eio_ppm,
                        &scn->disk.dir_fsync_eio_ppm, &scn->disk.bitflip_ppm, &scn->disk.stall_ppm};
     uint32_t n = 0;

@@ -302,6 +302,12 @@ static void run_action(pod_world *world, const pod_action *act) {
     case POD_ACT_HEAL:
         pod_net_heal(world);
         break;
+    case POD_ACT_CLOG:
+        pod_net_clog(world, act);
+        break;
+    case POD_ACT_FLAP:
+        pod_net_flap(world, act);
+        break;
     }
 }
 

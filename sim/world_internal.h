@@ -110,6 +110,15 @@ extern const char *const pod_world_counter_names[POD_CTR_COUNT];
 
 #define POD_NODE_COUNTERS_MAX 8u
 
+/* A clog of one directed link (world_net.c). Messages that arrive while
+ * now <= until_ns wait and are delivered at release_ns, in arrival order;
+ * release_ns moves on to until_ns when a second clog extends the first, so
+ * the order holds across the extension. until_ns 0: never clogged. */
+typedef struct pod_net_clog_state {
+    uint64_t until_ns;
+    uint64_t release_ns;
+} pod_net_clog_state;
+
 struct pod_world {
     const pod_scenario *scn;
     const pod_node_type *type;
@@ -128,6 +137,13 @@ struct pod_world {
     pod_world_node nodes[POD_NODES_MAX];
     /* blocked[from][to]: messages from `from` to `to` are lost. */
     bool blocked[POD_NODES_MAX][POD_NODES_MAX];
+    /* world_net.c: the settings of each directed link between nodes,
+     * net_models[link_model[from][to]] (0: the network line's), built at
+     * the first message; and the clogs. */
+    bool net_ready;
+    uint16_t link_model[POD_NODES_MAX][POD_NODES_MAX];
+    pod_network_model net_models[POD_SCN_LINKS_MAX + 1];
+    pod_net_clog_state clog[POD_NODES_MAX][POD_NODES_MAX];
     uint64_t counters[POD_CTR_COUNT];
     /* Node counters of crashed incarnations, so totals survive crashes. */
     uint64_t retired_node_counters[POD_NODE_COUNTERS_MAX];
@@ -155,6 +171,11 @@ void pod_net_heal(pod_world *world);
 void pod_net_partition(pod_world *world, const uint8_t *group_of, uint8_t group_count);
 void pod_net_isolate(pod_world *world, uint16_t node);
 void pod_net_block(pod_world *world, uint16_t from, uint16_t to);
+/* `clog nA -> nB for D` (and `<->`): the link holds what arrives until now + D. */
+void pod_net_clog(pod_world *world, const pod_action *act);
+/* `at T..U flap GROUPS every P`: run at T and at each toggle after it (the
+ * action schedules its own next toggle); partition or heal by the time. */
+void pod_net_flap(pod_world *world, const pod_action *act);
 
 /* world_disk.c: the disk calls of pod_env.h */
 pod_status pod_world_disk_open(pod_env *env, const char *name, uint32_t flags, pod_fd *fd_out);

@@ -107,6 +107,88 @@ Test(scenario, network) {
     cr_assert_eq(scn.network.latency_max_ns, 1500000ull);
 }
 
+/* Latency distributions, corruption, and `link` lines over the network line. */
+Test(scenario, network_distributions) {
+    PARSE_OK(CLUSTER "network latency=fixed:5ms\n");
+    cr_assert_eq(scn.network.latency_kind, POD_LATENCY_UNIFORM);
+    cr_assert_eq(scn.network.latency_min_ns, 5000000ull);
+    cr_assert_eq(scn.network.latency_max_ns, 5000000ull);
+    PARSE_OK(CLUSTER "network latency=uniform:1ms..3ms\n");
+    cr_assert_eq(scn.network.latency_kind, POD_LATENCY_UNIFORM);
+    cr_assert_eq(scn.network.latency_min_ns, 1000000ull);
+    cr_assert_eq(scn.network.latency_max_ns, 3000000ull);
+    PARSE_OK(CLUSTER "network latency=exp:4ms+1.5ms\n");
+    cr_assert_eq(scn.network.latency_kind, POD_LATENCY_EXP);
+    cr_assert_eq(scn.network.latency_mean_ns, 4000000ull);
+    cr_assert_eq(scn.network.latency_min_ns, 1500000ull);
+    PARSE_OK(CLUSTER "network latency=exp:250us corrupt=0.5%\n");
+    cr_assert_eq(scn.network.latency_kind, POD_LATENCY_EXP);
+    cr_assert_eq(scn.network.latency_mean_ns, 250000ull);
+    cr_assert_eq(scn.network.latency_min_ns, 0);
+    cr_assert_eq(scn.network.corrupt_ppm, 5000);
+    PARSE_OK(CLUSTER);
+    cr_assert_eq(scn.network.corrupt_ppm, 0);
+    cr_assert_eq(scn.link_count, 0);
+}
+
+Test(scenario, links) {
+    /* The link lines may come before the network line they fall back on. */
+    PARSE_OK(CLUSTER "link n1 -> n2 latency=exp:2ms drop=5%\n"
+                     "link n2 <-> n3 dup=1%\n"
+                     "link n1->n2 corrupt=1%\n"
+                     "network drop=1% dup=2% latency=3ms\n");
+    cr_assert_eq(scn.link_count, 3);
+    cr_assert(scn.links[0].from == 0 && scn.links[0].to == 1);
+    cr_assert_eq(scn.links[0].set,
+                 POD_LINK_SET_LATENCY | POD_LINK_SET_DROP | POD_LINK_SET_CORRUPT);
+    cr_assert_eq(scn.links[0].line, 2);
+    cr_assert(scn.links[1].from == 1 && scn.links[1].to == 2 && scn.links[1].set == POD_LINK_SET_DUP);
+    cr_assert(scn.links[2].from == 2 && scn.links[2].to == 1 && scn.links[2].set == POD_LINK_SET_DUP);
+    pod_network_model m;
+    pod_scenario_link_model(&scn, 0, 1, &m);
+    cr_assert_eq(m.latency_kind, POD_LATENCY_EXP);
+    cr_assert_eq(m.latency_mean_ns, 2000000ull);
+    cr_assert_eq(m.drop_ppm, 50000);
+    cr_assert_eq(m.dup_ppm, 20000, "from the network line");
+    cr_assert_eq(m.corrupt_ppm, 10000);
+    pod_scenario_link_model(&scn, 1, 0, &m);
+    cr_assert_eq(m.latency_kind, POD_LATENCY_UNIFORM, "n2 -> n1 has no link line");
+    cr_assert_eq(m.latency_min_ns, 3000000ull);
+    cr_assert_eq(m.drop_ppm, 10000);
+    pod_scenario_link_model(&scn, 2, 1, &m);
+    cr_assert_eq(m.dup_ppm, 10000);
+    cr_assert_eq(m.drop_ppm, 10000);
+    pod_scenario_link_model(&scn, 0x8000, 0, &m);
+    cr_assert_eq(m.drop_ppm, 10000, "clients get the network line's");
+}
+
+Test(scenario, clog_and_flap) {
+    PARSE_OK(CLUSTER "at 1s clog n1 -> n2 for 500ms\n"
+                     "at 1s clog n3<->n1 for 1.5s   # both ways\n"
+                     "at 2s..8s flap n1,n2 | n3 every 500ms\n"
+                     "at 2s..2001ms flap n3|n1|n2 every 1ms\n");
+    cr_assert_eq(scn.action_count, 4);
+    const pod_action *a = &scn.actions[0];
+    cr_assert(a->kind == POD_ACT_CLOG && a->node == 0 && a->peer == 1 && !a->both_ways);
+    cr_assert_eq(a->for_ns, 500000000ull);
+    a = &scn.actions[1];
+    cr_assert(a->kind == POD_ACT_CLOG && a->node == 2 && a->peer == 0 && a->both_ways);
+    cr_assert_eq(a->for_ns, 1500000000ull);
+    a = &scn.actions[2];
+    cr_assert_eq(a->kind, POD_ACT_FLAP);
+    cr_assert_eq(a->at_ns, 2000000000ull);
+    cr_assert_eq(a->until_ns, 8000000000ull);
+    cr_assert_eq(a->every_ns, 500000000ull);
+    cr_assert_eq(a->group_count, 2);
+    cr_assert(a->group_of[0] == 0 && a->group_of[1] == 0 && a->group_of[2] == 1);
+    cr_assert_eq(scn.actions[3].group_count, 3);
+    /* At lines after a flap may fall inside it; a flap may outlast the run
+     * (as a clog may), so that cutting a run short keeps a valid scenario. */
+    PARSE_OK(CLUSTER "run 8s\nat 1s..8s flap n1 | n2,n3 every 1s\nat 2s crash n1\n");
+    PARSE_OK(CLUSTER "run 5s\nat 1s..6s flap n1 | n2,n3 every 1s\n");
+    cr_assert_eq(scn.actions[0].until_ns, 6000000000ull);
+}
+
 Test(scenario, budget) {
     PARSE_OK(CLUSTER "budget pending=4294967295\nbudget events=1\n");
     cr_assert_eq(scn.budget.events_max, 1);
@@ -575,6 +657,136 @@ Test(errors, seed_run_network_budget) {
     PARSE_ERR(CLUSTER "budget events=0\n", 2, 15, "at least 1");
     PARSE_ERR(CLUSTER "budget event=5\n", 2, 8, "did you mean 'events'");
     PARSE_ERR(CLUSTER "budget events=1e6\n", 2, 15, "expected an event count");
+}
+
+Test(errors, network_distributions_and_corrupt) {
+    PARSE_ERR(CLUSTER "network latency=gauss:1ms\n", 2, 17,
+              "unknown latency distribution 'gauss'; expected one of fixed, uniform, exp");
+    PARSE_ERR(CLUSTER "network latency=expo:1ms\n", 2, 17, "(did you mean 'exp'?)");
+    PARSE_ERR(CLUSTER "network latency=exp:0s\n", 2, 21, "the mean of 'exp:' must be more than 0");
+    PARSE_ERR(CLUSTER "network latency=exp:\n", 2, 21, "expected the mean after 'exp:'");
+    PARSE_ERR(CLUSTER "network latency=exp:+1ms\n", 2, 21, "expected the mean after 'exp:'");
+    PARSE_ERR(CLUSTER "network latency=exp:2ms+\n", 2, 25, "expected a floor after '+'");
+    PARSE_ERR(CLUSTER "network latency=exp:2ms+1\n", 2, 26, "duration '1' needs a unit");
+    PARSE_ERR(CLUSTER "network latency=exp:2ms..3ms\n", 2, 21, "expected a duration like");
+    PARSE_ERR(CLUSTER "network latency=fixed:1ms..2ms\n", 2, 23,
+              "'fixed:' takes one duration, found '1ms..2ms'; for a range write 'uniform:MIN..MAX'");
+    PARSE_ERR(CLUSTER "network latency=fixed:\n", 2, 23, "expected a duration after 'fixed:'");
+    PARSE_ERR(CLUSTER "network latency=uniform:\n", 2, 25, "expected MIN..MAX after 'uniform:'");
+    PARSE_ERR(CLUSTER "network latency=uniform:5ms..1ms\n", 2, 25, "'5ms..1ms' goes backwards");
+    PARSE_ERR(CLUSTER "network corrupt=2\n", 2, 17, "probability '2' is above 1");
+    PARSE_ERR(CLUSTER "network corrupt=1% corrupt=2%\n", 2, 20,
+              "'corrupt' is already set on line 2");
+    PARSE_ERR(CLUSTER "network latncy=1ms\n", 2, 9, "expected one of latency, drop, dup, corrupt");
+}
+
+Test(errors, link_lines) {
+    PARSE_ERR(CLUSTER "link\n", 2, 5, "expected a node name after 'link'");
+    PARSE_ERR(CLUSTER "link n1\n", 2, 8,
+              "expected '->' or '<->' after 'n1', e.g. 'link n1 -> n2 drop=1%'");
+    PARSE_ERR(CLUSTER "link n1 => n2 drop=1%\n", 2, 9,
+              "expected '->' or '<->' after 'n1', found '=>'");
+    PARSE_ERR(CLUSTER "link n1 -> drop=1%\n", 2, 12, "expected a node name like n1, found 'drop'");
+    PARSE_ERR(CLUSTER "link n1 <->\n", 2, 12, "expected a node name after '<->'");
+    PARSE_ERR(CLUSTER "link n1 -> n2\n", 2, 14,
+              "expected KEY=VALUE after 'link n1 -> n2', e.g. 'latency=5ms drop=1%'");
+    PARSE_ERR(CLUSTER "link n1 <-> n2   # nothing\n", 2, 15, "after 'link n1 <-> n2'");
+    PARSE_ERR(CLUSTER "link n1 -> n1 drop=1%\n", 2, 12,
+              "a link joins two different nodes, found n1 twice");
+    PARSE_ERR(CLUSTER "link n1 -> n4 drop=1%\n", 2, 12, "node 'n4' does not exist");
+    PARSE_ERR(CLUSTER "link n1 -> n2 loss=1%\n", 2, 15,
+              "unknown 'link' key 'loss'; expected one of latency, drop, dup, corrupt");
+    PARSE_ERR(CLUSTER "link n1 -> n2 dropp=1%\n", 2, 15, "(did you mean 'drop'?)");
+    PARSE_ERR(CLUSTER "link n1 -> n2 drop=2\n", 2, 20, "probability '2' is above 1");
+    PARSE_ERR(CLUSTER "link n1 -> n2 latency=exp:0s\n", 2, 27, "must be more than 0");
+    PARSE_ERR(CLUSTER "link n1 -> n2 drop=1% drop=2%\n", 2, 23, "'drop' is already set on line 2");
+    PARSE_ERR(CLUSTER "link n1 -> n2 drop=1%\nlink n3 -> n2 drop=1%\nlink n2 <-> n1 dup=1% drop=2%\n",
+              4, 23, "'drop' of n1 -> n2 is already set on line 2");
+    PARSE_ERR(CLUSTER "link n1 -> n2 drop=1% extra\n", 2, 23, "expected KEY=VALUE, found 'extra'");
+    PARSE_ERR("link n1 -> n2 drop=1%\n" CLUSTER, 1, 6, "node names need the 'cluster' line first");
+    PARSE_ERR(CLUSTER "lnk n1 -> n2 drop=1%\n", 2, 1, "(did you mean 'link'?)");
+}
+
+/* 17 nodes have 272 directed links; 256 may have their own settings. */
+Test(limits, too_many_links) {
+    static char text[16384];
+    size_t n = (size_t)snprintf(text, sizeof text, "cluster nodes=17 type=echo\n");
+    uint32_t line = 1, links = 0, bad_line = 0;
+    for (unsigned a = 1; a <= 17; a++) {
+        for (unsigned b = a + 1; b <= 17; b++) {
+            n += (size_t)snprintf(text + n, sizeof text - n, "link n%u <-> n%u dup=1%%\n", a, b);
+            line++;
+            links += 2;
+            if (links > POD_SCN_LINKS_MAX && bad_line == 0) bad_line = line;
+        }
+    }
+    cr_assert_lt(n, sizeof text);
+    PARSE_ERR(text, bad_line, 1, "too many links; the limit is 256 directed links");
+    /* 256 exactly is fine. */
+    text[0] = '\0';
+    n = (size_t)snprintf(text, sizeof text, "cluster nodes=17 type=echo\n");
+    for (unsigned i = 0; i < POD_SCN_LINKS_MAX; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "link n%u -> n%u drop=1%%\n",
+                              i / 16 + 1, (i / 16 + 1 + i % 16) % 17 + 1);
+    PARSE_OK(text);
+    cr_assert_eq(scn.link_count, POD_SCN_LINKS_MAX);
+}
+
+Test(errors, clog_lines) {
+    PARSE_ERR(CLUSTER "at 1s clog\n", 2, 11, "expected a node name after 'clog'");
+    PARSE_ERR(CLUSTER "at 1s clog n1 for 1s\n", 2, 15,
+              "expected '->' or '<->' after 'n1', found 'for'");
+    PARSE_ERR(CLUSTER "at 1s clog n1 -> n2\n", 2, 20,
+              "expected 'for DURATION' after 'clog n1 -> n2', e.g. 'for 1s'");
+    PARSE_ERR(CLUSTER "at 1s clog n1 <-> n2 during 1s\n", 2, 22,
+              "expected 'for' after 'clog n1 <-> n2', found 'during'");
+    PARSE_ERR(CLUSTER "at 1s clog n1 -> n2 for\n", 2, 24, "expected a duration after 'for'");
+    PARSE_ERR(CLUSTER "at 1s clog n1 -> n2 for 0s\n", 2, 25, "a clog must last more than 0");
+    PARSE_ERR(CLUSTER "at 1s clog n1 -> n2 for 1\n", 2, 26, "duration '1' needs a unit");
+    PARSE_ERR(CLUSTER "at 1s clog n1 -> n1 for 1s\n", 2, 18, "a node cannot clog its link to itself");
+    PARSE_ERR(CLUSTER "at 1s clog n1 -> n2 for 1s n3\n", 2, 28,
+              "unexpected 'n3' after 'at 1s clog n1 -> n2 for 1s'");
+    PARSE_ERR(CLUSTER "at 1s..2s clog n1 -> n2 for 1s\n", 2, 6,
+              "a time range is only for 'flap'; 'clog' happens at one time");
+}
+
+Test(errors, flap_lines) {
+    PARSE_ERR(CLUSTER "at 1s flap n1 | n2,n3 every 100ms\n", 2, 4,
+              "'flap' needs a time range START..END, e.g. 'at 2s..8s flap n1,n2 | n3 every 500ms'");
+    PARSE_ERR(CLUSTER "at 2s..1s flap n1 | n2,n3 every 100ms\n", 2, 4,
+              "time range '2s..1s' is empty or goes backwards");
+    PARSE_ERR(CLUSTER "at 1s..1s flap n1 | n2,n3 every 100ms\n", 2, 4, "is empty");
+    PARSE_ERR(CLUSTER "at 1s.. flap n1 | n2,n3 every 100ms\n", 2, 8,
+              "expected the end of the time range after '..'");
+    PARSE_ERR(CLUSTER "at 1s..2 flap n1 | n2,n3 every 100ms\n", 2, 9, "duration '2' needs a unit");
+    PARSE_ERR(CLUSTER "at 1s..2s crash n1\n", 2, 6,
+              "a time range is only for 'flap'; 'crash' happens at one time, e.g. 'at 2s crash ...'");
+    PARSE_ERR(CLUSTER "at 1s..2s flap\n", 2, 15, "expected a node name after 'flap'");
+    PARSE_ERR(CLUSTER "at 1s..2s flap n1 | n2,n3\n", 2, 26,
+              "expected 'every PERIOD' after the groups, e.g. 'every 500ms'");
+    PARSE_ERR(CLUSTER "at 1s..2s flap n1 | n2,n3 every\n", 2, 32,
+              "expected a duration after 'every'");
+    PARSE_ERR(CLUSTER "at 1s..2s flap n1 | n2,n3 every 0s\n", 2, 33,
+              "a flap's period must be more than 0");
+    PARSE_ERR(CLUSTER "at 1s..2s flap n1 | n2,n3 evry 100ms\n", 2, 27,
+              "expected ',', '|' or 'every' after 'n3', found 'evry'");
+    PARSE_ERR(CLUSTER "at 1s..2s flap n1 | n2 every 100ms\n", 2, 24,
+              "the flap leaves out n3; every node must be in exactly one group");
+    PARSE_ERR(CLUSTER "at 1s..2s flap n1,n2,n3 every 100ms\n", 2, 11,
+              "a flap needs at least 2 groups separated by '|'");
+    PARSE_ERR(CLUSTER "at 1s..2s flap n1 | n2,n1 every 100ms\n", 2, 24,
+              "node 'n1' is already in group 1");
+    PARSE_ERR(CLUSTER "at 1s..2s flap n1 | n2,n3 every 100ms now\n", 2, 39,
+              "unexpected 'now' after 'at 1s..2s flap n1 | n2,n3 every ...'");
+    PARSE_ERR(CLUSTER "run 2h\nat 0s..1h flap n1 | n2,n3 every 1ms\n", 3, 33,
+              "flapping every 1ms for 1h makes 3600000 toggles; the limit is 100000");
+    /* Long tokens are quoted short: the message stays bounded. */
+    PARSE_ERR(CLUSTER "run 2h\nat 0s..1h flap n1 | n2,n3 every "
+                      "0000000000000000000000000000000000000000000000000000000001000000ns\n",
+              3, 33, "flapping every 1ms for 1h makes 3600000 toggles");
+    PARSE_ERR(CLUSTER "at 12s..13s flap n1 | n2,n3 every 1s\n", 2, 4, "time 12s is after the end");
+    PARSE_ERR(CLUSTER "at 3s heal\nat 2s..4s flap n1 | n2,n3 every 1s\n", 3, 4,
+              "time 2s is earlier than 3s on line 2");
 }
 
 Test(errors, node_params) {

@@ -197,6 +197,42 @@ Test(scenario_write, network_keys) {
     WRITES_LINE(CLUSTER "network dup=0.0125 drop=12.3456%\n", "network drop=12.3456% dup=1.25%");
 }
 
+Test(scenario_write, network_distributions_and_corrupt) {
+    WRITES_LINE(CLUSTER "network latency=exp:4ms+1ms\n", "network latency=exp:4ms+1ms");
+    WRITES_LINE(CLUSTER "network latency=exp:4ms+0s\n", "network latency=exp:4ms");
+    WRITES_LINE(CLUSTER "network latency=exp:1ns+18446744073709551615ns\n",
+                "network latency=exp:1ns+18446744073709551615ns");
+    WRITES_LINE(CLUSTER "network latency=fixed:3ms\n", "network latency=3ms");
+    WRITES_LINE(CLUSTER "network latency=uniform:1ms..6ms\n", "network latency=1ms..6ms");
+    WRITES_LINE(CLUSTER "network corrupt=0.5% latency=exp:1ms\n",
+                "network latency=exp:1ms corrupt=0.5%");
+    round_trip_text(CLUSTER "network latency=uniform:1ms..5ms corrupt=0\n");
+    cr_assert_null(strstr(text, "network"), "defaults are not written:\n%s", text);
+}
+
+Test(scenario_write, link_lines) {
+    /* A link and its reverse with the same settings: one `<->` line. */
+    round_trip_text(CLUSTER "network drop=1%\n"
+                            "link n1 -> n2 drop=1%\nlink n2 -> n1 drop=1%\n"
+                            "link n3 -> n1 latency=exp:2ms+1ms dup=0.5% corrupt=100%\n"
+                            "link n1 -> n3 latency=fixed:2ms\n");
+    cr_assert(strstr(text, "network drop=1%\n"
+                           "link n1 <-> n2 drop=1%\n"
+                           "link n3 -> n1 latency=exp:2ms+1ms dup=0.5% corrupt=100%\n"
+                           "link n1 -> n3 latency=2ms\n") != NULL,
+              "%s", text);
+    /* Different settings each way: two lines, keys merged per link. */
+    round_trip_text(CLUSTER "link n1 <-> n2 drop=1%\nlink n1 -> n2 dup=2%\n");
+    cr_assert(strstr(text, "\nlink n1 -> n2 drop=1% dup=2%\nlink n2 -> n1 drop=1%\n") != NULL, "%s",
+              text);
+    cr_assert_eq(scn_b.link_count, 2);
+    /* Reverses that are not next to each other stay apart. */
+    round_trip_text(CLUSTER "link n1 -> n2 drop=1%\nlink n2 -> n3 drop=1%\nlink n2 -> n1 drop=1%\n");
+    cr_assert(strstr(text, "link n1 -> n2 drop=1%\nlink n2 -> n3 drop=1%\nlink n2 -> n1 drop=1%\n") !=
+                  NULL,
+              "%s", text);
+}
+
 Test(scenario_write, disk_keys) {
     round_trip_text(CLUSTER "disk sector=4096 latency=10us..100us sync_latency=100us..2ms\n");
     cr_assert_null(strstr(text, "disk"), "defaults are not written:\n%s", text);
@@ -262,6 +298,9 @@ Test(scenario_write, every_action) {
                     "at 2s isolate n4\n"
                     "at 2s block n4->n1\n"
                     "at 3s partition n1|n2|n3|n4\n"
+                    "at 3s clog n1->n2 for 500ms\n"
+                    "at 3s clog n4<->n3 for 1.5s\n"
+                    "at 4s..1h flap n2,n4|n1|n3 every 1.5s\n"
                     "at 1h heal\n");
     cr_assert(strstr(text, "\nat 0s crash n1\n"
                            "at 0s restart n2\n"
@@ -270,6 +309,9 @@ Test(scenario_write, every_action) {
                            "at 2s isolate n4\n"
                            "at 2s block n4 -> n1\n"
                            "at 3s partition n1 | n2 | n3 | n4\n"
+                           "at 3s clog n1 -> n2 for 500ms\n"
+                           "at 3s clog n4 <-> n3 for 1.5s\n"
+                           "at 4s..1h flap n2,n4 | n1 | n3 every 1.5s\n"
                            "at 1h heal\n") != NULL,
               "%s", text);
 }
@@ -611,6 +653,88 @@ Test(scenario_write, equal_sees_every_field) {
     DIFFERS(x->expects[1].value = 2, "expects[1].value: 1 != 2");
 }
 
+static const char net_src[] = "cluster nodes=3 type=echo\n"
+                              "network latency=exp:2ms+1ms drop=1% dup=2% corrupt=3%\n"
+                              "link n1 -> n2 latency=5ms..6ms drop=4%\n"
+                              "link n2 <-> n3 corrupt=5%\n"
+                              "at 1s clog n1 <-> n2 for 2s\n"
+                              "at 2s..3s flap n1 | n2,n3 every 100ms\n";
+
+#define NET_DIFFERS(field_expr, phrase)                                                      \
+    do {                                                                                     \
+        parse_or_fail(&scn_a, "net", net_src, strlen(net_src));                              \
+        parse_or_fail(&scn_b, "net", net_src, strlen(net_src));                              \
+        pod_scenario *x = &scn_b;                                                            \
+        field_expr;                                                                          \
+        char why[256];                                                                       \
+        cr_expect_not(pod_scenario_equal(&scn_a, x, why, sizeof why), "%s", #field_expr);    \
+        cr_expect(strstr(why, phrase) != NULL, "'%s' lacks '%s'", why, phrase);              \
+    } while (0)
+
+Test(scenario_write, equal_sees_every_network_field) {
+    parse_or_fail(&scn_a, "net", net_src, strlen(net_src));
+    round_trip(&scn_a, NULL);
+    NET_DIFFERS(x->network.latency_kind = POD_LATENCY_UNIFORM, "network.latency_kind: 1 != 0");
+    NET_DIFFERS(x->network.latency_mean_ns++, "network.latency_mean_ns");
+    NET_DIFFERS(x->network.latency_min_ns++, "network.latency_min_ns");
+    NET_DIFFERS(x->network.corrupt_ppm++, "network.corrupt_ppm: 30000 != 30001");
+    NET_DIFFERS(x->links[0].model.latency_max_ns++, "link n1 -> n2.latency_max_ns");
+    NET_DIFFERS(x->links[0].model.drop_ppm = 0, "link n1 -> n2.drop_ppm: 40000 != 0");
+    NET_DIFFERS(x->links[0].set &= ~POD_LINK_SET_DROP, "link n1 -> n2.drop_ppm: 40000 != 10000");
+    NET_DIFFERS(x->links[2].model.corrupt_ppm = 1, "link n3 -> n2.corrupt_ppm: 50000 != 1");
+    NET_DIFFERS(x->link_count = 2, "link n3 -> n2.corrupt_ppm: 50000 != 30000");
+    NET_DIFFERS(x->links[1].from = 0, "link n2 -> n3.corrupt_ppm: 50000 != 30000");
+    NET_DIFFERS(x->actions[0].node = 2, "actions[0].node: 0 != 2");
+    NET_DIFFERS(x->actions[0].peer = 2, "actions[0].peer: 1 != 2");
+    NET_DIFFERS(x->actions[0].both_ways = false, "actions[0].both_ways: 1 != 0");
+    NET_DIFFERS(x->actions[0].for_ns++, "actions[0].for_ns");
+    NET_DIFFERS(x->actions[1].until_ns++, "actions[1].until_ns");
+    NET_DIFFERS(x->actions[1].every_ns++, "actions[1].every_ns");
+    NET_DIFFERS(x->actions[1].group_of[1] = 0, "actions[1].group_of[n2]: 1 != 0");
+    NET_DIFFERS(x->actions[1].kind = POD_ACT_PARTITION, "actions[1].kind: flap != partition");
+}
+
+/* Links are compared by what they do: their order, and a setting equal to
+ * the network line's, make no difference; nor do fields a kind does not use. */
+Test(scenario_write, equal_ignores_link_order_and_unused_fields) {
+    parse_or_fail(&scn_a, "net", net_src, strlen(net_src));
+    const char reordered[] = "cluster nodes=3 type=echo\n"
+                             "network latency=exp:2ms+1ms drop=1% dup=2% corrupt=3%\n"
+                             "link n3 -> n2 corrupt=5%\n"
+                             "link n1 -> n2 drop=4% latency=uniform:5ms..6ms dup=2%\n"
+                             "link n2 -> n3 corrupt=5% drop=1%\n"
+                             "link n3 -> n1 corrupt=3%\n"
+                             "at 1s clog n1 <-> n2 for 2s\n"
+                             "at 2s..3s flap n1 | n2,n3 every 100ms\n";
+    parse_or_fail(&scn_b, "reordered", reordered, strlen(reordered));
+    char why[256] = "unchanged";
+    cr_assert(pod_scenario_equal(&scn_a, &scn_b, why, sizeof why), "%s", why);
+    scn_b.network.latency_max_ns = 12345;     /* exp: unused */
+    scn_b.links[1].model.latency_mean_ns = 7; /* uniform: unused */
+    scn_b.links[0].model.drop_ppm = 99;       /* not in `set` */
+    scn_b.actions[0].every_ns = 5;            /* a clog has no period */
+    scn_b.actions[0].group_count = 9;
+    scn_b.actions[1].for_ns = 5;              /* a flap has no `for` */
+    scn_b.actions[1].node = 2;
+    cr_assert(pod_scenario_equal(&scn_a, &scn_b, why, sizeof why), "%s", why);
+}
+
+Test(scenario_write, link_to_itself_aborts, .signal = SIGABRT) {
+    parse_or_fail(&scn_a, "input", CLUSTER "link n1 -> n2 drop=1%\n",
+                  strlen(CLUSTER "link n1 -> n2 drop=1%\n"));
+    scn_a.links[0].to = 0;
+    size_t len = 0;
+    pod_scenario_write(&scn_a, NULL, text, sizeof text, &len);
+}
+
+Test(scenario_write, empty_flap_aborts, .signal = SIGABRT) {
+    const char src[] = CLUSTER "at 1s..2s flap n1 | n2,n3 every 1s\n";
+    parse_or_fail(&scn_a, "input", src, strlen(src));
+    scn_a.actions[0].until_ns = scn_a.actions[0].at_ns;
+    size_t len = 0;
+    pod_scenario_write(&scn_a, NULL, text, sizeof text, &len);
+}
+
 /* Bookkeeping and fields without meaning are not differences. */
 Test(scenario_write, equal_ignores_bookkeeping) {
     parse_or_fail(&scn_a, "full", full_src, strlen(full_src));
@@ -744,6 +868,61 @@ static const char type_alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789_-";
 static const char param_alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789_.-";
 static const char counter_alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789_.";
 
+/* An exponential latency now and then, corruption, junk in what the
+ * latency kind does not use. */
+static void rnd_network_extras(rnd *r, const pod_scenario *s, pod_network_model *m) {
+    (void)s;
+    if (rnd_chance(r, 25)) {
+        m->latency_kind = POD_LATENCY_EXP;
+        m->latency_mean_ns = rnd_duration(r, UINT64_MAX);
+        if (m->latency_mean_ns == 0)
+            m->latency_mean_ns = 1;
+        m->latency_min_ns = rnd_chance(r, 30) ? 0 : rnd_duration(r, UINT64_MAX);
+        m->latency_max_ns = rnd_next(r); /* unused */
+    } else {
+        m->latency_mean_ns = rnd_next(r); /* unused */
+    }
+    if (rnd_chance(r, 30))
+        m->corrupt_ppm = rnd_ppm(r);
+}
+
+/* A few directed links, each with some keys set; reverses next to each
+ * other with the same settings now and then (written as `<->`). */
+static void rnd_links(rnd *r, pod_scenario *s) {
+    s->link_count = 0;
+    if (s->node_count < 2 || rnd_chance(r, 40))
+        return;
+    uint32_t want = (uint32_t)rnd_in(r, 1, 12);
+    for (uint32_t tries = 0; tries < 4 * want && s->link_count < want; tries++) {
+        uint16_t from = (uint16_t)rnd_below(r, s->node_count);
+        uint16_t to = (uint16_t)((from + 1 + rnd_below(r, s->node_count - 1u)) % s->node_count);
+        bool taken = false;
+        for (uint32_t i = 0; i < s->link_count; i++)
+            taken = taken || (s->links[i].from == from && s->links[i].to == to);
+        if (taken)
+            continue;
+        pod_link *l = &s->links[s->link_count++];
+        memset(l, 0, sizeof *l);
+        l->from = from;
+        l->to = to;
+        l->line = (uint32_t)rnd_next(r);
+        l->set = (uint8_t)rnd_in(r, 1, POD_LINK_SET_ALL);
+        rnd_range(r, &l->model.latency_min_ns, &l->model.latency_max_ns);
+        l->model.drop_ppm = rnd_ppm(r);
+        l->model.dup_ppm = rnd_ppm(r);
+        rnd_network_extras(r, s, &l->model);
+        bool reverse_free = true;
+        for (uint32_t i = 0; i < s->link_count; i++)
+            reverse_free = reverse_free && !(s->links[i].from == to && s->links[i].to == from);
+        if (reverse_free && s->link_count < want && rnd_chance(r, 40)) {
+            pod_link *back = &s->links[s->link_count++];
+            *back = *l;
+            back->from = to;
+            back->to = from;
+        }
+    }
+}
+
 static void rnd_models(rnd *r, pod_scenario *s) {
     if (rnd_chance(r, 50))
         rnd_range(r, &s->network.latency_min_ns, &s->network.latency_max_ns);
@@ -751,6 +930,7 @@ static void rnd_models(rnd *r, pod_scenario *s) {
         s->network.drop_ppm = rnd_ppm(r);
     if (rnd_chance(r, 50))
         s->network.dup_ppm = rnd_ppm(r);
+    rnd_network_extras(r, s, &s->network);
     pod_disk_model *d = &s->disk;
     if (rnd_chance(r, 30))
         d->sector_bytes = 512u << rnd_below(r, 8);
@@ -833,18 +1013,39 @@ static void rnd_actions(rnd *r, pod_scenario *s) {
         memset(a, 0, sizeof *a);
         a->at_ns = times[i];
         a->line = (uint32_t)rnd_next(r);
-        uint32_t kind = (uint32_t)rnd_in(r, POD_ACT_CRASH, POD_ACT_HEAL);
-        if (s->node_count < 2 && (kind == POD_ACT_BLOCK || kind == POD_ACT_PARTITION))
+        uint32_t kind = (uint32_t)rnd_in(r, POD_ACT_CRASH, POD_ACT_FLAP);
+        if (s->node_count < 2 && (kind == POD_ACT_BLOCK || kind == POD_ACT_PARTITION ||
+                                  kind == POD_ACT_CLOG || kind == POD_ACT_FLAP))
             kind = POD_ACT_HEAL;
+        if (kind == POD_ACT_FLAP && a->at_ns == UINT64_MAX)
+            kind = POD_ACT_HEAL; /* no room for a time range */
         a->kind = (pod_action_kind)kind;
         /* Fields the kind does not use get junk: they must not matter. */
         a->node = (uint16_t)rnd_below(r, s->node_count);
         a->peer = (uint16_t)rnd_next(r);
         a->group_count = (uint8_t)rnd_next(r);
-        if (kind == POD_ACT_BLOCK) {
+        a->both_ways = rnd_chance(r, 50);
+        a->for_ns = rnd_next(r);
+        a->until_ns = rnd_next(r);
+        a->every_ns = rnd_next(r);
+        if (kind == POD_ACT_BLOCK || kind == POD_ACT_CLOG) {
             a->peer = (uint16_t)((a->node + 1 + rnd_below(r, s->node_count - 1u)) % s->node_count);
         } else if (kind == POD_ACT_PARTITION) {
             rnd_partition(r, s->node_count, a);
+        }
+        if (kind == POD_ACT_CLOG) {
+            a->for_ns = rnd_duration(r, UINT64_MAX);
+            if (a->for_ns == 0)
+                a->for_ns = 1;
+        } else if (kind == POD_ACT_FLAP) {
+            rnd_partition(r, s->node_count, a);
+            /* Its end may lie past the run, not past the end of time. */
+            uint64_t room = UINT64_MAX - a->at_ns;
+            a->until_ns = a->at_ns + 1 + rnd_duration(r, room - 1);
+            uint64_t span = a->until_ns - a->at_ns;
+            a->every_ns = rnd_duration(r, UINT64_MAX);
+            if (a->every_ns == 0 || span / a->every_ns > POD_SCN_FLAP_TOGGLES_MAX)
+                a->every_ns = span / POD_SCN_FLAP_TOGGLES_MAX + 1;
         }
     }
     s->action_count = count;
@@ -871,6 +1072,7 @@ static void rnd_scenario(rnd *r, pod_scenario *s) {
         rnd_value(r, p->value);
     }
     rnd_actions(r, s);
+    rnd_links(r, s); /* after the actions, which may shrink the cluster */
     s->expect_count = rnd_chance(r, 5) ? POD_SCN_EXPECTS_MAX : (uint32_t)rnd_below(r, 4);
     for (uint32_t i = 0; i < s->expect_count; i++) {
         pod_expect *e = &s->expects[i];
