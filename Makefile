@@ -62,6 +62,7 @@ bench: deps release
 	./build/release/bench/bench_sched 100000 5000000
 	./build/release/bench/bench_wal
 	./build/release/bench/bench_fuzz
+	./build/release/bench/bench_cluster
 
 clean:
 	rm -rf build
