@@ -46,6 +46,8 @@ uint16_t pod_check_node_count(const pod_world *world);
 bool pod_check_node_view(const pod_world *world, uint16_t node, pod_node_view *out);
 /* The node's disk, for facts on what is durable (read-only). */
 const pod_disk *pod_check_node_disk(const pod_world *world, uint16_t node);
+/* The clients' history so far: every invocation, answer and timeout. */
+const pod_history *pod_check_history(const pod_world *world);
 
 /* All checkers known to the world, NULL-terminated. */
 extern const pod_checker *const pod_checkers[];

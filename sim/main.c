@@ -17,6 +17,7 @@
 
 #include "nodes/registry.h"
 #include "sim/cli_args.h"
+#include "sim/cmd_check_history.h"
 #include "sim/fuzz.h"
 #include "sim/scenario_write.h"
 #include "sim/shrink.h"
@@ -32,6 +33,7 @@ static const char usage_text[] =
     "       podsim fuzz [FILE] (--seeds N | --time DURATION) [-j JOBS] [--shard K/N]\n"
     "                          [--start-seed S] [--json FILE] [--no-swarm]\n"
     "       podsim shrink FILE --seed N [--swarm] [-o OUT]\n"
+    "       podsim check-history FILE [--max-steps N] [--max-ops N] [--max-cache-mb N]\n"
     "       podsim --help\n"
     "       podsim --version\n"
     "\n"
@@ -42,6 +44,7 @@ static const char usage_text[] =
     "  run FILE            run the scenario in FILE (see docs/scenarios.md)\n"
     "  fuzz [FILE]         run many seeds of FILE (default scenarios/fuzz.scn), each\n"
     "                      with its own random fault mix (swarm testing)\n"
+    "  check-history FILE  is a client history (JSON lines) linearizable?\n"
     "  shrink FILE         from a failing seed, write the smallest scenario that\n"
     "                      still fails the same check (fewest faults, operations,\n"
     "                      shortest time)\n"
@@ -385,7 +388,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "fuzz") == 0) return cmd_fuzz(argc - 2, argv + 2);
     if (strcmp(cmd, "shrink") == 0) return cmd_shrink(argc - 2, argv + 2);
+    if (strcmp(cmd, "check-history") == 0) return pod_cmd_check_history(argc - 2, argv + 2);
     char err[160];
-    snprintf(err, sizeof err, "unknown command '%.64s'; expected run, fuzz, shrink, --help or --version", cmd);
+    snprintf(err, sizeof err, "unknown command '%.64s'; expected run, fuzz, shrink, check-history, --help or --version", cmd);
     return usage_error(err);
 }

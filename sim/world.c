@@ -64,6 +64,8 @@ uint64_t pod_check_now(const pod_world *world) { return world->sched.now_ns; }
 
 uint16_t pod_check_node_count(const pod_world *world) { return world->node_count; }
 
+const pod_history *pod_check_history(const pod_world *world) { return &world->history; }
+
 bool pod_check_node_view(const pod_world *world, uint16_t node, pod_node_view *out) {
     assert(node < world->node_count);
     const pod_world_node *n = &world->nodes[node];

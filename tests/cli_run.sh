@@ -27,7 +27,7 @@ hash_of() { grep -o 'trace_hash=[0-9a-f]\{16\}' "$tmp/out" | tail -n 1; }
 run 0 --help;            grep -q 'usage: podsim run FILE' "$tmp/out"; check "help text" $? "$(cat "$tmp/out")"
 run 0 --version;         grep -q '^podsim [0-9]' "$tmp/out"; check "version" $? "$(cat "$tmp/out")"
 run 2;                   grep -q 'usage:' "$tmp/err"; check "no args prints usage" $? ""
-run 2 frobnicate;        grep -q "unknown command 'frobnicate'; expected run, fuzz" "$tmp/err"; check "unknown command" $? "$(cat "$tmp/err")"
+run 2 frobnicate;        grep -q "unknown command 'frobnicate'; expected run, fuzz, shrink, check-history" "$tmp/err"; check "unknown command" $? "$(cat "$tmp/err")"
 run 2 run;               grep -q 'expected a scenario file' "$tmp/err"; check "run without file" $? "$(cat "$tmp/err")"
 run 2 run scenarios/quickstart.scn --sed 3; grep -q "unknown option '--sed'" "$tmp/err"; check "unknown option" $? "$(cat "$tmp/err")"
 run 2 run scenarios/quickstart.scn --seed -3; grep -q -- "--seed: expected an unsigned 64-bit integer, found '-3'" "$tmp/err"; check "bad seed" $? "$(cat "$tmp/err")"
