@@ -424,10 +424,8 @@ static bool scn_value_type(scn_parser *p, const scn_token *value) {
     return true;
 }
 
-/* `D` or `MIN..MAX`, durations with MIN <= MAX. */
-static bool scn_want_range(scn_parser *p, const scn_token *value, uint64_t *min_out,
-                           uint64_t *max_out) {
-    char q[SCN_QUOTE_SIZE];
+/* Splits `A..B` into its two ends; a single `A` is both ends. */
+static void scn_split_range(const scn_token *value, scn_token *lo, scn_token *hi) {
     size_t split = value->len;
     for (size_t i = 0; i + 1 < value->len; i++) {
         if (value->ptr[i] == '.' && value->ptr[i + 1] == '.') {
@@ -435,12 +433,20 @@ static bool scn_want_range(scn_parser *p, const scn_token *value, uint64_t *min_
             break;
         }
     }
-    scn_token lo = *value, hi = *value;
+    *lo = *value;
+    *hi = *value;
     if (split < value->len) {
-        lo.len = split;
-        hi = (scn_token){value->ptr + split + 2, value->len - split - 2,
-                         value->col + (uint32_t)split + 2};
+        lo->len = split;
+        *hi = (scn_token){value->ptr + split + 2, value->len - split - 2, value->col + (uint32_t)split + 2};
     }
+}
+
+/* `D` or `MIN..MAX`, durations with MIN <= MAX. */
+static bool scn_want_range(scn_parser *p, const scn_token *value, uint64_t *min_out,
+                           uint64_t *max_out) {
+    char q[SCN_QUOTE_SIZE];
+    scn_token lo, hi;
+    scn_split_range(value, &lo, &hi);
     uint64_t min_ns = 0, max_ns = 0;
     if (!scn_want_duration(p, &lo, &min_ns) || !scn_want_duration(p, &hi, &max_ns))
         return false;
@@ -672,19 +678,8 @@ static bool scn_value_dist(scn_parser *p, const scn_token *value) {
 /* `N` or `MIN..MAX` bytes, 1..POD_KV_VALUE_BYTES_MAX (4096). */
 static bool scn_value_value(scn_parser *p, const scn_token *value) {
     char q[SCN_QUOTE_SIZE];
-    size_t split = value->len;
-    for (size_t i = 0; i + 1 < value->len; i++) {
-        if (value->ptr[i] == '.' && value->ptr[i + 1] == '.') {
-            split = i;
-            break;
-        }
-    }
-    scn_token lo = *value, hi = *value;
-    if (split < value->len) {
-        lo.len = split;
-        hi = (scn_token){value->ptr + split + 2, value->len - split - 2,
-                         value->col + (uint32_t)split + 2};
-    }
+    scn_token lo, hi;
+    scn_split_range(value, &lo, &hi);
     uint64_t min = 0, max = 0;
     if (!scn_want_u64(p, &lo, "a size in bytes", &min) || !scn_want_u64(p, &hi, "a size in bytes", &max))
         return false;
