@@ -8,11 +8,17 @@
  * exactly the durable log) is the state the node had acknowledged. Reads are
  * answered from the applied state, which holds only durable writes.
  *
+ * Idempotent Receiver: a write that arrives twice (a retry, or a copy the
+ * network duplicated) is logged twice but applied once: applying a record
+ * whose (client, request number) was applied already changes nothing and
+ * repeats the first answer. Recovery replays the same rule.
+ *
  * On a failed write or fsync the node exits (fail-stop) and recovers from
  * its log on restart: it never believes an fsync retried after a failure.
  * A log corrupt in the middle makes the node refuse to start. */
 #include "nodes/kv_node.h"
 
+#include "nodes/idempotent_receiver.h"
 #include "nodes/kv_proto.h"
 #include "nodes/kv_store.h"
 #include "nodes/node_params.h"
@@ -27,10 +33,10 @@
 #define KV_SEGMENT_BYTES_MAX (64u * 1024u * 1024u)
 
 enum { CTR_REQUESTS, CTR_WRITES_ACKED, CTR_READS, CTR_REJECTED, CTR_RECOVERED_RECORDS,
-       CTR_WAL_FAILURES };
+       CTR_WAL_FAILURES, CTR_DUPLICATES };
 
 static const char *const kv_counter_names[] = {
-    "requests", "writes_acked", "reads", "rejected", "recovered_records", "wal_failures", NULL,
+    "requests", "writes_acked", "reads", "rejected", "recovered_records", "wal_failures", "duplicates", NULL,
 };
 
 typedef struct kv_pending {
@@ -50,6 +56,7 @@ typedef struct kv_node {
     bool failed;
     uint64_t recovered_last; /* serve only once recovery made this durable */
     uint64_t counters[8];
+    pod_idem idem; /* Idempotent Receiver: the last applied request per client */
     uint8_t reply_buf[KV_RESPONSE_HEADER_BYTES + POD_KV_VALUE_BYTES_MAX];
 } kv_node;
 
@@ -72,15 +79,39 @@ static int kv_check_params(const pod_node_param *params, int count, char *err, s
 
 /* --- applying records ----------------------------------------------------- */
 
-/* Applies one WAL payload; returns false when it is not a valid command
- * (a record that passed its checksum yet does not decode is a bug). */
-static bool apply_record(kv_node *node, const uint8_t *payload, uint32_t len, pod_kv_status *status,
-                         pod_kv_cmd *cmd) {
+/* The answer a write record got: its status and the log index to report. */
+typedef struct kv_outcome {
+    uint8_t status;
+    uint64_t index;
+} kv_outcome;
+
+/* Applies the WAL payload at `index` once (Idempotent Receiver: a request
+ * applied before keeps its first outcome); returns false when it is not a
+ * valid command (a record that passed its checksum yet does not decode is
+ * a bug). */
+static bool apply_record(kv_node *node, const uint8_t *payload, uint32_t len, uint64_t index, kv_outcome *out) {
+    pod_kv_cmd cmd;
     if (len < KV_RECORD_HEADER_BYTES) return false;
-    if (pod_kv_cmd_decode(payload + KV_RECORD_HEADER_BYTES, len - KV_RECORD_HEADER_BYTES, cmd) != POD_KV_OK) {
+    if (pod_kv_cmd_decode(payload + KV_RECORD_HEADER_BYTES, len - KV_RECORD_HEADER_BYTES, &cmd) != POD_KV_OK) {
         return false;
     }
-    *status = pod_kv_apply(node->store, cmd, NULL, NULL);
+    uint32_t client_id = kv_get_u32(payload);
+    uint64_t request_no = kv_get_u64(payload + 8);
+    pod_idem_client first;
+#ifdef PODSIM_TEST_BREAK_NO_IDEMPOTENCE
+    /* Test-only breakage (tests/teeth_kv_idempotence.c): every copy applies. */
+    if (false) {
+#else
+    if (pod_idem_applied(&node->idem, client_id, request_no, &first)) {
+#endif
+        node->counters[CTR_DUPLICATES]++;
+        /* An older request than the last is one its client gave up on. */
+        *out = request_no == first.request_no ? (kv_outcome){.status = first.status, .index = first.index}
+                                              : (kv_outcome){.status = POD_KV_E_MALFORMED, .index = 0};
+        return true;
+    }
+    *out = (kv_outcome){.status = (uint8_t)pod_kv_apply(node->store, &cmd, NULL, NULL), .index = index};
+    pod_idem_remember(&node->idem, client_id, request_no, index, out->status);
     return true;
 }
 
@@ -92,9 +123,8 @@ typedef struct recovery {
 static void recover_visit(void *arg, const pod_wal_entry *entry) {
     recovery *r = arg;
     if (r->bad) return;
-    pod_kv_status status;
-    pod_kv_cmd cmd;
-    if (entry->type != KV_RECORD_CMD || !apply_record(r->node, entry->payload, entry->len, &status, &cmd)) {
+    kv_outcome outcome;
+    if (entry->type != KV_RECORD_CMD || !apply_record(r->node, entry->payload, entry->len, entry->index, &outcome)) {
         r->bad = true;
         return;
     }
@@ -123,14 +153,13 @@ static void apply_durable(kv_node *node) {
     while (node->pending_count > 0) {
         kv_pending *p = &node->pending[node->pending_head];
         if (p->index > durable) break;
-        pod_kv_status status = POD_KV_E_MALFORMED;
-        pod_kv_cmd cmd;
-        apply_record(node, p->record, p->len, &status, &cmd);
+        kv_outcome outcome = {.status = POD_KV_E_MALFORMED, .index = p->index};
+        apply_record(node, p->record, p->len, p->index, &outcome);
         node->applied_index = p->index;
         uint32_t client_id = kv_get_u32(p->record);
         pod_addr reply_to = (pod_addr)(p->record[4] | p->record[5] << 8);
         uint64_t request_no = kv_get_u64(p->record + 8);
-        reply(node, reply_to, client_id, request_no, (uint8_t)status, p->index, NULL, 0);
+        reply(node, reply_to, client_id, request_no, outcome.status, outcome.index, NULL, 0);
         node->counters[CTR_WRITES_ACKED]++;
         free(p->record);
         p->record = NULL;

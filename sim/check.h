@@ -40,6 +40,13 @@ typedef struct pod_checker {
 void pod_check_fail(pod_world *world, const char *checker, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Reports that a checker could not decide within its limits (a search
+ * too costly to finish). It is not a violation — the run's verdict stands —
+ * but the run's result says so (`undecided`), `podsim run` prints it and
+ * `podsim fuzz` counts such seeds, so that nobody takes them for checked. */
+void pod_check_undecided(pod_world *world, const char *checker, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 uint64_t pod_check_now(const pod_world *world);
 uint16_t pod_check_node_count(const pod_world *world);
 /* The node's read-only view; false while it is down. */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nodes/idempotent_receiver.h"
 #include "nodes/kv_proto.h"
 #include "nodes/kv_store.h"
 #include "sim/kvlog_scan.h"
@@ -104,6 +105,7 @@ typedef struct replay_ctx {
     uint64_t upto;
     node_acks *check_acks;
     pod_kv_store *store;
+    pod_idem *idem; /* the node's Idempotent Receiver rule: apply a request once */
 } replay_ctx;
 
 /* A valid record whose command does not decode ends the valid prefix: the
@@ -116,18 +118,22 @@ static bool replay_record(void *arg, const pod_kvlog_record *rec) {
             POD_KV_OK) {
         return false;
     }
-    if (rec->index <= c->upto) pod_kv_apply(c->store, &cmd, NULL, NULL);
+    uint32_t client_id = kv_get_u32(rec->payload);
+    uint64_t request_no = kv_get_u64(rec->payload + 8);
+    pod_idem_client first;
+    if (rec->index <= c->upto && !pod_idem_applied(c->idem, client_id, request_no, &first)) {
+        pod_kv_status status = pod_kv_apply(c->store, &cmd, NULL, NULL);
+        pod_idem_remember(c->idem, client_id, request_no, rec->index, (uint8_t)status);
+    }
     /* An acknowledged index must hold the very request acknowledged. */
     node_acks *acks = c->check_acks;
     if (acks && rec->index < acks->capacity && acks->at[rec->index].request_no) {
         const acked_write *w = &acks->at[rec->index];
-        uint32_t client = kv_get_u32(rec->payload);
-        uint64_t request_no = kv_get_u64(rec->payload + 8);
-        if (client != w->client || request_no != w->request_no) {
+        if (client_id != w->client || request_no != w->request_no) {
             pod_check_fail(c->world, CHECK_NAME,
                            "n%u's %s log holds c%" PRIu32 " request %" PRIu64 " at index %" PRIu64
                            ", expected c%" PRIu32 " request %" PRIu64 " acknowledged there",
-                           c->node + 1u, c->src == POD_KVLOG_DURABLE ? "durable" : "recovered", client,
+                           c->node + 1u, c->src == POD_KVLOG_DURABLE ? "durable" : "recovered", client_id,
                            request_no, rec->index, w->client, w->request_no);
             return false;
         }
@@ -140,16 +146,18 @@ static bool replay_record(void *arg, const pod_kvlog_record *rec) {
 static bool replay_log(kv_recovery *r, pod_world *world, uint16_t node, pod_kvlog_source src, uint64_t upto,
                        node_acks *check_acks, log_replay *out) {
     replay_ctx c = {.world = world, .node = node, .src = src, .upto = upto, .check_acks = check_acks,
-                    .store = pod_kv_create()};
+                    .store = pod_kv_create(), .idem = calloc(1, sizeof(pod_idem))};
     memset(out, 0, sizeof *out);
-    if (!c.store || !pod_kvlog_scan(&r->scanner, pod_check_node_disk(world, node), src, replay_record, &c,
-                                    &out->last_index)) {
+    if (!c.store || !c.idem ||
+        !pod_kvlog_scan(&r->scanner, pod_check_node_disk(world, node), src, replay_record, &c, &out->last_index)) {
         pod_kv_destroy(c.store);
+        free(c.idem);
         pod_check_fail(world, CHECK_NAME, "out of memory replaying n%u's log", node + 1u);
         return false;
     }
     out->state_hash = pod_kv_state_hash(c.store);
     pod_kv_destroy(c.store);
+    free(c.idem);
     return true;
 }
 

@@ -4,10 +4,14 @@
 extern const pod_checker pod_check_echo;
 extern const pod_checker pod_check_kv_recovery;
 extern const pod_checker pod_check_replication;
+extern const pod_checker pod_check_linearizability_kv;
+extern const pod_checker pod_check_linearizability_rkv;
 
 const pod_checker *const pod_checkers[] = {
     &pod_check_echo,
     &pod_check_kv_recovery,
     &pod_check_replication,
+    &pod_check_linearizability_kv,
+    &pod_check_linearizability_rkv,
     NULL,
 };

@@ -130,6 +130,12 @@ bool pod_cli_parse_run(int argc, char **argv, pod_cli_run_args *out, char *err, 
                 return false;
             }
             out->has_seed = true;
+        } else if (option_value(argc, argv, &i, "--history", &value, &missing)) {
+            if (missing || !*value) {
+                snprintf(err, err_len, "--history: expected a file to write the clients' history to");
+                return false;
+            }
+            out->history_path = value;
         } else if (option_value(argc, argv, &i, "--max-events", &value, &missing)) {
             if (missing || !pod_cli_parse_u64(value, &out->events_max) || out->events_max == 0) {
                 snprintf(err, err_len, "--max-events: expected a positive integer, found '%s'",
@@ -187,7 +193,7 @@ bool pod_cli_parse_run(int argc, char **argv, pod_cli_run_args *out, char *err, 
             snprintf(err, err_len,
                      "unknown option '%s'; expected --seed, --swarm, --trace, --trace-format, "
                      "--trace-node, --trace-from, --trace-to, --trace-kind, --max-events, "
-                     "--check-determinism or --print-scenario",
+                     "--history, --check-determinism or --print-scenario",
                      arg);
             return false;
         } else if (out->path) {

@@ -19,6 +19,7 @@ typedef struct pod_cli_run_args {
     bool swarm;                    /* --swarm: add the seed's fuzz fault mix */
     bool check_determinism;        /* --check-determinism: run twice, compare */
     bool print_scenario;           /* --print-scenario: print it (mixed), do not run */
+    const char *history_path;      /* --history FILE: write the clients' history (JSON lines) */
     pod_trace_filter filter;       /* --trace-node/-from/-to/-kind */
     bool filtered;                 /* any of those given */
 } pod_cli_run_args;

@@ -33,6 +33,7 @@ typedef struct fuzz_record {
     char check[64];
     char message[512];
     char mix[96];
+    char undecided[256];
 } fuzz_record;
 
 _Static_assert(sizeof(fuzz_record) < 4096, "a record must be written atomically");
@@ -72,6 +73,7 @@ static void run_one(const pod_fuzz_options *o, uint64_t seed, fuzz_record *rec) 
     rec->verdict = (uint8_t)r.verdict;
     snprintf(rec->check, sizeof rec->check, "%s", r.check);
     snprintf(rec->message, sizeof rec->message, "%s", r.message);
+    snprintf(rec->undecided, sizeof rec->undecided, "%s", r.undecided);
 }
 
 /* --- which seeds ------------------------------------------------------------ */
@@ -99,6 +101,7 @@ static void report(fuzz_state *st, const fuzz_record *rec) {
     bool failed = rec->verdict == POD_VERDICT_VIOLATION || rec->verdict == POD_VERDICT_BUDGET;
     if (failed) st->sum->failed++;
     if (rec->verdict == POD_VERDICT_ERROR) st->sum->errors++;
+    if (rec->undecided[0]) st->sum->undecided++;
     if (o->json) {
         fprintf(o->json, "{\"seed\":%" PRIu64 ",\"verdict\":\"%s\",\"events\":%" PRIu64
                          ",\"sim_ns\":%" PRIu64 ",\"trace_hash\":\"%016" PRIx64 "\",\"mix\":",
@@ -110,6 +113,10 @@ static void report(fuzz_state *st, const fuzz_record *rec) {
             pod_json_write_string(o->json, rec->check, strlen(rec->check));
             fputs(",\"message\":", o->json);
             pod_json_write_string(o->json, rec->message, strlen(rec->message));
+        }
+        if (rec->undecided[0]) {
+            fputs(",\"undecided\":", o->json);
+            pod_json_write_string(o->json, rec->undecided, strlen(rec->undecided));
         }
         fputs("}\n", o->json);
     }

@@ -35,6 +35,7 @@ typedef struct pod_fuzz_summary {
     uint64_t seeds_run;
     uint64_t failed;             /* violations and budgets */
     uint64_t errors;             /* internal errors */
+    uint64_t undecided;          /* runs a checker could not decide (not failures) */
     double wall_s;
 } pod_fuzz_summary;
 

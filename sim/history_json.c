@@ -268,7 +268,7 @@ static bool parse_field_name(jp *p, const char *const *names, int count, const c
     char name[NAME_MAX_BYTES + 1];
     skip_ws(p);
     *col_at = p->at;
-    if (!parse_name(p, name, "field", list)) return false;
+    if (!parse_name(p, name, "field name", list)) return false;
     for (int i = 0; i < count; i++) {
         if (strcmp(name, names[i]) == 0) {
             *field = i;

@@ -96,10 +96,23 @@ typedef struct lin_need {
     uint32_t value;
 } lin_need;
 
-#define LIN_NEEDS_MAX 4096u /* beyond: every slot counts as weak */
+#define LIN_NEEDS_MAX 4096u /* beyond: every value counts as needed */
+
+/* An answered candidate, for trying them earliest answer first. */
+typedef struct lin_cand {
+    uint64_t complete_ns;
+    uint32_t cop;
+} lin_cand;
+
+static int cand_cmp(const void *a, const void *b) {
+    const lin_cand *x = a, *y = b;
+    if (x->complete_ns != y->complete_ns) return x->complete_ns < y->complete_ns ? -1 : 1;
+    return (x->cop > y->cop) - (x->cop < y->cop);
+}
 
 typedef struct lin_frame {
-    uint32_t pos;        /* pass 0: the invocation entry; pass 1: the unanswered index */
+    uint32_t op;         /* pass 0: the answered index; pass 1: the unanswered index */
+    uint32_t pos;        /* pass 0: its place among the sorted candidates; pass 1: op */
     uint32_t undo_from;
     uint32_t track_from;
     uint8_t pass;        /* 0: answered candidates; 1: unanswered */
@@ -134,17 +147,20 @@ typedef struct lin_ctx {
     /* Scratch of compute_relevant: what the relevant candidates need. */
     lin_need *needs;
     uint32_t need_count;
-    uint64_t *weak;           /* slots whose any value (or any but one) serves */
+    bool needs_overflow;      /* more than LIN_NEEDS_MAX: every value counts as needed */
     uint64_t *touched;        /* slots a relevant candidate writes */
     uint64_t *tmark;          /* unanswered candidates found relevant */
     uint32_t rwords;
     lin_track *track;
     uint32_t track_count;
     uint32_t track_capacity;
+    lin_cand *cands;          /* scratch: the answered candidates, earliest answer first */
+    uint32_t cand_count;
     lin_frame *frames;
     uint32_t depth;
     uint32_t frame_capacity;
     lin_memo memo;
+    bool full;                /* every rule of completeness on (see lin_search) */
 } lin_ctx;
 
 static const lin_op *pos_op(const lin_ctx *c, uint32_t pos) { return &c->p->prep->ops[c->p->ops[pos]]; }
@@ -170,11 +186,11 @@ static void ctx_free(lin_ctx *c) {
     free(c->t_slot);
     free(c->t_value);
     free(c->needs);
-    free(c->weak);
     free(c->touched);
     free(c->tmark);
     free(c->track);
     free(c->frames);
+    free(c->cands);
     lin_memo_free(&c->memo);
 }
 
@@ -195,7 +211,6 @@ static bool ctx_alloc(lin_ctx *c) {
     c->t_value = calloc(m, sizeof *c->t_value);
     c->rwords = (uint32_t)(slots + 63) / 64;
     c->needs = calloc(LIN_NEEDS_MAX, sizeof *c->needs);
-    c->weak = calloc(c->rwords, sizeof *c->weak);
     c->touched = calloc(c->rwords, sizeof *c->touched);
     c->tmark = calloc(m / 64 + 1, sizeof *c->tmark);
     c->undo_capacity = 1024;
@@ -204,11 +219,12 @@ static bool ctx_alloc(lin_ctx *c) {
     c->track = calloc(c->track_capacity, sizeof *c->track);
     c->frame_capacity = 1024;
     c->frames = calloc(c->frame_capacity, sizeof *c->frames);
+    c->cands = calloc(m, sizeof *c->cands);
     if (c->writer) {
         for (size_t s = 0; s < slots; s++) c->writer[s] = LIN_NONE;
     }
     return c->c_op && c->t_op && c->cend && c->entries && c->call_entry && c->answer_entry && c->cbits &&
-           c->tbits && c->state.values && c->writer && c->t_slot && c->t_value && c->needs && c->weak && c->touched && c->tmark && c->undo && c->track &&
+           c->tbits && c->state.values && c->writer && c->t_slot && c->t_value && c->needs && c->touched && c->tmark && c->undo && c->track && c->cands &&
            c->frames;
 }
 
@@ -343,31 +359,29 @@ static uint64_t writer_term(uint32_t slot, uint32_t w) {
     return w == LIN_NONE ? 0 : lin_mix64((uint64_t)slot << 32 | w) ^ 0x2545f4914f6cdd1du;
 }
 
-static void set_writer(lin_ctx *c, uint32_t slot, uint32_t w) {
-    c->writer_hash ^= writer_term(slot, c->writer[slot]) ^ writer_term(slot, w);
-    c->writer[slot] = w;
-}
-
-static void set_tbit(lin_ctx *c, uint32_t j, bool on) {
-    if (tbit(c, j) == on) return;
-    c->tbits[j / 64] ^= 1ull << (j % 64);
-    c->tset_hash ^= tset_term(j);
+/* Sets one tracked value, keeping the hashes of the set and the map. */
+static void track_put(lin_ctx *c, uint8_t what, uint32_t index, uint32_t value) {
+    if (what == TRACK_WRITER) {
+        c->writer_hash ^= writer_term(index, c->writer[index]) ^ writer_term(index, value);
+        c->writer[index] = value;
+    } else if (tbit(c, index) != (value != 0)) {
+        c->tbits[index / 64] ^= 1ull << (index % 64);
+        c->tset_hash ^= tset_term(index);
+    }
 }
 
 static void track_set(lin_ctx *c, uint8_t what, uint32_t index, uint32_t value) {
     assert(c->track_count < c->track_capacity);
-    uint32_t old = what == TRACK_TBIT ? (uint32_t)tbit(c, index) : c->writer[index];
+    uint32_t old = what == TRACK_WRITER ? c->writer[index] : (uint32_t)tbit(c, index);
     if (old == value) return;
     c->track[c->track_count++] = (lin_track){.what = what, .index = index, .old = old};
-    if (what == TRACK_TBIT) set_tbit(c, index, value != 0);
-    else set_writer(c, index, value);
+    track_put(c, what, index, value);
 }
 
 static void track_undo(lin_ctx *c, uint32_t from) {
     while (c->track_count > from) {
         const lin_track *t = &c->track[--c->track_count];
-        if (t->what == TRACK_TBIT) set_tbit(c, t->index, t->old != 0);
-        else set_writer(c, t->index, t->old);
+        track_put(c, t->what, t->index, t->old);
     }
 }
 
@@ -379,9 +393,11 @@ static bool part_reads(const lin_op *o, const lin_part *x) {
 }
 
 /* The bookkeeping of one step by `o` — `self` its unanswered index when it
- * is a single-key unanswered op, else LIN_NONE: what it read was seen;
- * what it wrote (the model's undo records from undo_from) replaces the
- * value there, and an unanswered write replaced unread is dead. */
+ * is a single-key unanswered operation, else LIN_NONE: what it read was
+ * seen; what it wrote (the model's undo records from undo_from) replaces
+ * the value there, and a single-key unanswered write replaced unread is
+ * dead. (Multi-key ones are not tracked: one of their keys may be needed
+ * after another was overwritten.) */
 static void track_step(lin_ctx *c, const lin_op *o, uint32_t self, uint32_t undo_from) {
     const lin_part *parts = &c->p->prep->parts[o->part_first];
     for (uint32_t k = 0; k < o->part_count; k++) {
@@ -402,7 +418,7 @@ static void bit_add(uint64_t *bits, uint32_t i) { bits[i / 64] |= 1ull << (i % 6
 
 static void add_need(lin_ctx *c, uint32_t slot, uint8_t kind, uint32_t value) {
     if (c->need_count == LIN_NEEDS_MAX) { /* too many to list: any value serves anywhere */
-        memset(c->weak, 0xff, (size_t)c->rwords * sizeof *c->weak);
+        c->needs_overflow = true;
         return;
     }
     c->needs[c->need_count++] = (lin_need){.slot = slot, .kind = kind, .value = value};
@@ -424,7 +440,7 @@ static void need_unless_met(lin_ctx *c, uint32_t slot, uint8_t kind, uint32_t va
 
 /* Does some unmet need of this slot accept `value`? */
 static bool meets_a_need(const lin_ctx *c, uint32_t slot, uint32_t value) {
-    if (bit_has(c->weak, slot)) return true;
+    if (c->needs_overflow) return true;
     for (uint32_t i = 0; i < c->need_count; i++) {
         if (c->needs[i].slot == slot && need_met(&c->needs[i], value)) return true;
     }
@@ -480,16 +496,17 @@ static void touch_all(lin_ctx *c, const lin_op *o) {
 }
 
 /* A single-key unanswered operation is relevant when it writes a value
- * some candidate needs. A multi-key one also when a candidate writes one
- * of its keys: its first later toucher may overwrite that key (so it
- * cannot wait past it) while another key of it is needed later. */
+ * some candidate needs. A multi-key one also — in the full search only —
+ * when a candidate writes one of its keys: its first later toucher may
+ * overwrite that key (so it cannot wait past it) while another key of it
+ * is needed later. */
 static bool is_relevant(const lin_ctx *c, uint32_t j) {
     if (c->t_slot[j] != LIN_NONE) return meets_a_need(c, c->t_slot[j], c->t_value[j]);
     const lin_op *o = t_op(c, j);
     const lin_part *parts = &c->p->prep->parts[o->part_first];
     for (uint32_t k = 0; k < o->part_count; k++) {
         uint32_t slot = part_slot(c, o, k);
-        if (bit_has(c->touched, slot)) return true;
+        if (c->full && bit_has(c->touched, slot)) return true;
         if ((parts[k].op == POD_KV_PUT || parts[k].op == POD_KV_CAS) && meets_a_need(c, slot, parts[k].value)) return true;
         if (parts[k].op == POD_KV_DELETE && meets_a_need(c, slot, LIN_ABSENT)) return true;
     }
@@ -500,7 +517,7 @@ static bool is_relevant(const lin_ctx *c, uint32_t j) {
  * answered candidate needs, directly or through other such candidates. */
 static void compute_relevant(lin_ctx *c, uint64_t horizon) {
     c->need_count = 0;
-    memset(c->weak, 0, (size_t)c->rwords * sizeof *c->weak);
+    c->needs_overflow = false;
     memset(c->touched, 0, (size_t)c->rwords * sizeof *c->touched);
     memset(c->tmark, 0, (size_t)(c->unanswered / 64 + 1) * sizeof *c->tmark);
     for (uint32_t e = c->entries[LIN_HEAD].next; e != LIN_NONE && !c->entries[e].is_answer; e = c->entries[e].next) {
@@ -579,7 +596,7 @@ static int try_step(lin_ctx *c, uint8_t pass, uint32_t index, uint32_t pos) {
     }
     if (pass == 0) mark_answered(c, index);
     else track_set(c, TRACK_TBIT, index, 1);
-    track_step(c, o, pass == 0 ? LIN_NONE : c->t_slot[index] == LIN_NONE ? LIN_NONE : index, undo_from);
+    track_step(c, o, pass == 1 && c->t_slot[index] != LIN_NONE ? index : LIN_NONE, undo_from);
     int seen = c->remaining ? memo_visit(c) : LIN_MEMO_NEW; /* the last step needs no cache */
     if (seen != LIN_MEMO_NEW) {
         track_undo(c, track_from);
@@ -588,8 +605,8 @@ static int try_step(lin_ctx *c, uint8_t pass, uint32_t index, uint32_t pos) {
         if (seen == LIN_MEMO_SEEN) return LIN_TRY_REJECTED;
         return seen == LIN_MEMO_LIMIT ? LIN_TRY_LIMIT : LIN_TRY_NO_MEMORY;
     }
-    c->frames[c->depth++] = (lin_frame){.pos = pos, .undo_from = undo_from, .track_from = track_from,
-                                        .pass = pass};
+    c->frames[c->depth++] = (lin_frame){.op = index, .pos = pos, .undo_from = undo_from,
+                                        .track_from = track_from, .pass = pass};
     if (pass == 0) lift(c, index);
     return LIN_TRY_DESCENDED;
 }
@@ -599,9 +616,8 @@ static lin_frame backtrack(lin_ctx *c) {
     assert(c->depth > 0);
     lin_frame f = c->frames[--c->depth];
     if (f.pass == 0) {
-        uint32_t i = c->entries[f.pos].cop;
-        unlift(c, i);
-        unmark_answered(c, i);
+        unlift(c, f.op);
+        unmark_answered(c, f.op);
     }
     track_undo(c, f.track_from);
     lin_model_undo(&c->state, c->undo, f.undo_from, &c->undo_count);
@@ -612,23 +628,38 @@ static lin_frame backtrack(lin_ctx *c) {
 
 typedef struct lin_cursor {
     uint8_t pass;
-    uint32_t pos;  /* pass 0: an entry (or LIN_NONE); pass 1: an unanswered index */
+    uint32_t pos;  /* pass 0: a place among the sorted candidates; pass 1: an unanswered index */
 } lin_cursor;
+
+/* The answered candidates — invocations before the first answer still in
+ * the list — earliest answer first: an operation about to be answered is
+ * the likeliest to have taken effect already. (Only the order of trying;
+ * every candidate is tried.) */
+static void collect_candidates(lin_ctx *c) {
+    c->cand_count = 0;
+    for (uint32_t e = c->entries[LIN_HEAD].next; e != LIN_NONE && !c->entries[e].is_answer; e = c->entries[e].next) {
+        uint32_t i = c->entries[e].cop;
+        c->cands[c->cand_count++] = (lin_cand){.complete_ns = c_op(c, i)->complete_ns, .cop = i};
+    }
+    qsort(c->cands, c->cand_count, sizeof *c->cands, cand_cmp);
+}
 
 /* Tries the candidates of cur's pass from cur on: LIN_TRY_DESCENDED when
  * one was taken, LIN_TRY_REJECTED when none is left, or LIN_TRY_STEPS,
  * LIN_TRY_LIMIT (cache), LIN_TRY_NO_MEMORY. */
 static int try_candidates(lin_ctx *c, lin_cursor *cur, const lin_budget *budget, lin_outcome *out) {
     uint64_t horizon = 0;
-    if (cur->pass == 1) {
+    if (cur->pass == 0) {
+        collect_candidates(c);
+    } else {
         horizon = first_answer_ns(c);
         compute_relevant(c, horizon);
     }
     for (;;) {
         uint32_t index;
         if (cur->pass == 0) {
-            if (cur->pos == LIN_NONE || c->entries[cur->pos].is_answer) return LIN_TRY_REJECTED;
-            index = c->entries[cur->pos].cop;
+            if (cur->pos >= c->cand_count) return LIN_TRY_REJECTED;
+            index = c->cands[cur->pos].cop;
         } else {
             if (cur->pos >= c->unanswered || t_op(c, cur->pos)->invoke_ns > horizon) return LIN_TRY_REJECTED;
             index = cur->pos;
@@ -639,18 +670,18 @@ static int try_candidates(lin_ctx *c, lin_cursor *cur, const lin_budget *budget,
             int r = try_step(c, cur->pass, index, cur->pos);
             if (r != LIN_TRY_REJECTED) return r;
         }
-        cur->pos = cur->pass == 0 ? c->entries[cur->pos].next : cur->pos + 1;
+        cur->pos++;
     }
 }
 
 /* Runs the search to a verdict; for UNKNOWN, out->reason says why. */
 static pod_lin_verdict search_loop(lin_ctx *c, const lin_budget *budget, lin_outcome *out) {
-    lin_cursor cur = {.pass = 0, .pos = c->entries[LIN_HEAD].next};
+    lin_cursor cur = {.pass = 0, .pos = 0};
     for (;;) {
         if (c->remaining == 0) return POD_LIN_LINEARIZABLE;
         int r = try_candidates(c, &cur, budget, out);
         if (r == LIN_TRY_DESCENDED) {
-            cur = (lin_cursor){.pass = 0, .pos = c->entries[LIN_HEAD].next};
+            cur = (lin_cursor){.pass = 0, .pos = 0};
             continue;
         }
         if (r != LIN_TRY_REJECTED) {
@@ -665,17 +696,16 @@ static pod_lin_verdict search_loop(lin_ctx *c, const lin_budget *budget, lin_out
         }
         if (c->depth == 0) return POD_LIN_NOT_LINEARIZABLE;
         lin_frame f = backtrack(c);
-        cur = (lin_cursor){.pass = f.pass, .pos = f.pass == 0 ? c->entries[f.pos].next : f.pos + 1};
+        cur = (lin_cursor){.pass = f.pass, .pos = f.pos + 1};
     }
 }
 
-void lin_search(const lin_problem *p, const lin_budget *budget, lin_outcome *out) {
-    assert(budget->steps_max > 0 && budget->memo_bytes_max > 0);
-    memset(out, 0, sizeof *out);
-    out->frontier = LIN_NONE;
+/* One search, full or quick; adds its steps and states to *out. */
+static void search_once(const lin_problem *p, const lin_budget *budget, bool full, lin_outcome *out) {
     lin_ctx c;
     memset(&c, 0, sizeof c);
     c.p = p;
+    c.full = full;
     c.state.slots = p->slots;
     bool ready = ctx_alloc(&c);
     if (ready) {
@@ -690,11 +720,31 @@ void lin_search(const lin_problem *p, const lin_budget *budget, lin_outcome *out
     }
     lin_memo_init(&c.memo, c.twords, p->slots, budget->memo_bytes_max);
     out->verdict = search_loop(&c, budget, out);
-    out->states = c.memo.entries;
-    out->memo_bytes = lin_memo_bytes(&c.memo);
+    out->states += c.memo.entries;
+    uint64_t bytes = lin_memo_bytes(&c.memo);
+    if (bytes > out->memo_bytes) out->memo_bytes = bytes;
     if (out->verdict == POD_LIN_NOT_LINEARIZABLE) {
         assert(c.cprefix_max < c.answered);
         out->frontier = c.c_op[c.cprefix_max];
     }
     ctx_free(&c);
+}
+
+/* The quick search leaves out one rule: placing a multi-key unanswered
+ * operation only because a candidate overwrites one of its keys. That is
+ * seldom what an order needs, and costly to try everywhere. An order the
+ * quick search finds is an order; "no order", or running out of its share
+ * of the budget (an eighth), sends the question to the full search, which
+ * tries everything. */
+void lin_search(const lin_problem *p, const lin_budget *budget, lin_outcome *out) {
+    assert(budget->steps_max > 0 && budget->memo_bytes_max > 0);
+    memset(out, 0, sizeof *out);
+    out->frontier = LIN_NONE;
+    lin_budget quick = *budget;
+    quick.steps_max = budget->steps_max / 8 ? budget->steps_max / 8 : 1;
+    search_once(p, &quick, false, out);
+    if (out->verdict == POD_LIN_LINEARIZABLE) return;
+    if (out->verdict == POD_LIN_UNKNOWN && out->reason == POD_LIN_REASON_NO_MEMORY) return;
+    out->reason = POD_LIN_REASON_NONE;
+    search_once(p, budget, true, out); /* out->steps counts on toward steps_max */
 }

@@ -312,16 +312,21 @@ static bool writes_a_seen_value(const shrink_ctx *s, const lin_op *o) {
     return false;
 }
 
-/* May the positions of cur not kept go, by the rule above? LIN_NONE when
- * they may; else a removed position whose removal the rule forbids. */
-static uint32_t removal_blocker(shrink_ctx *s, const uint32_t *cur, uint32_t cur_count, const uint32_t *kept,
-                                uint32_t kept_count) {
+/* May the positions of cur not kept go, by the rule above? Returns how
+ * many may not: each such removed position is passed to `blocked` (when
+ * not NULL); with stop_at_first, it stops at the first. */
+static uint32_t removal_blockers(shrink_ctx *s, const uint32_t *cur, uint32_t cur_count, const uint32_t *kept,
+                                 uint32_t kept_count, bool stop_at_first, uint8_t *blocked) {
     index_build(s, kept, kept_count);
-    uint32_t queued = 0;
+    uint32_t queued = 0, found = 0;
     for (uint32_t i = 0; i < cur_count; i++) {
         s->gone_flag[cur[i]] = 0;
-        if (!s->keep_flag[cur[i]] && writes_a_seen_value(s, pos_op(s, cur[i]))) return cur[i];
-        if (!s->keep_flag[cur[i]] && effectful(pos_op(s, cur[i]))) {
+        if (s->keep_flag[cur[i]]) continue;
+        if (writes_a_seen_value(s, pos_op(s, cur[i]))) {
+            found++;
+            if (blocked) blocked[cur[i]] = 1;
+            if (stop_at_first) return found;
+        } else if (effectful(pos_op(s, cur[i]))) {
             s->gone_flag[cur[i]] = 1;
             s->cause[cur[i]] = cur[i];
             s->queue[queued++] = cur[i];
@@ -332,12 +337,14 @@ static uint32_t removal_blocker(shrink_ctx *s, const uint32_t *cur, uint32_t cur
         const lin_op *o = pos_op(s, pos);
         for (uint32_t k = 0; k < o->part_count; k++) {
             const lin_part *x = &op_parts(s, o)[k];
-            if (writes_part(x) && !follow_gone_write(s, pos, slot_of(s, x), written_value(x), &queued)) {
-                return s->cause[pos];
-            }
+            if (!writes_part(x) || follow_gone_write(s, pos, slot_of(s, x), written_value(x), &queued)) continue;
+            found++;
+            if (blocked) blocked[s->cause[pos]] = 1;
+            if (stop_at_first) return found;
+            break;
         }
     }
-    return LIN_NONE;
+    return found;
 }
 
 /* --- trials ----------------------------------------------------------------------- */
@@ -371,7 +378,7 @@ static bool try_remove(shrink_ctx *s, uint32_t *cur, uint32_t *cur_count, uint32
         s->keep_flag[cur[i]] = keep;
         if (keep) s->candidate[n++] = cur[i];
     }
-    bool ok = n > 0 && removal_blocker(s, cur, *cur_count, s->candidate, n) == LIN_NONE &&
+    bool ok = n > 0 && removal_blockers(s, cur, *cur_count, s->candidate, n, true, NULL) == 0 &&
               still_fails(s, s->candidate, n);
     for (uint32_t i = 0; i < *cur_count; i++) s->keep_flag[cur[i]] = 1;
     if (!ok) return false;
@@ -394,14 +401,12 @@ static void cut_after_frontier(shrink_ctx *s, uint32_t *cur, uint32_t *cur_count
 static bool try_window(shrink_ctx *s, uint32_t *cur, uint32_t *cur_count, uint32_t from, uint32_t to) {
     for (uint32_t i = 0; i < *cur_count; i++) s->keep_flag[cur[i]] = i >= from && i < to;
     uint32_t n = 0;
-    for (uint32_t round = 0; round <= *cur_count; round++) { /* each round keeps one more */
+    for (uint32_t round = 0; round <= *cur_count; round++) { /* each round keeps at least one more */
         n = 0;
         for (uint32_t i = 0; i < *cur_count; i++) {
             if (s->keep_flag[cur[i]]) s->candidate[n++] = cur[i];
         }
-        uint32_t blocker = removal_blocker(s, cur, *cur_count, s->candidate, n);
-        if (blocker == LIN_NONE) break;
-        s->keep_flag[blocker] = 1;
+        if (removal_blockers(s, cur, *cur_count, s->candidate, n, false, s->keep_flag) == 0) break;
     }
     bool ok = n < *cur_count && still_fails(s, s->candidate, n);
     for (uint32_t i = 0; i < *cur_count; i++) s->keep_flag[cur[i]] = 1;

@@ -29,7 +29,7 @@ enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 static const char usage_text[] =
     "usage: podsim run FILE [--seed N] [--swarm] [--trace] [--trace-format=text|jsonl]\n"
-    "                       [--max-events N]\n"
+    "                       [--max-events N] [--history FILE]\n"
     "       podsim fuzz [FILE] (--seeds N | --time DURATION) [-j JOBS] [--shard K/N]\n"
     "                          [--start-seed S] [--json FILE] [--no-swarm]\n"
     "       podsim shrink FILE --seed N [--swarm] [-o OUT]\n"
@@ -55,6 +55,8 @@ static const char usage_text[] =
     "  --trace-format=F    text (default) or jsonl, one JSON object per line;\n"
     "                      implies --trace\n"
     "  --max-events N      stop after N events (overrides 'budget events=')\n"
+    "  --history FILE      write the clients' history as JSON lines to FILE, for\n"
+    "                      'podsim check-history' (docs/history-format.md)\n"
     "  --swarm             add the seed's fuzz fault mix, as 'podsim fuzz' does\n"
     "  --trace-node LIST   print only records of these nodes (n1,n3,world)\n"
     "  --trace-from TIME   print only records at or after this simulated time\n"
@@ -87,6 +89,7 @@ static int usage_error(const char *message) {
 }
 
 static void print_summary(FILE *out, const pod_run_result *r, const char *path) {
+    if (r->undecided[0]) fprintf(out, "podsim: note: %s\n", r->undecided);
     char when[32];
     pod_format_time(r->sim_ns, when, sizeof when);
     fprintf(out,
@@ -228,6 +231,15 @@ static int cmd_run(int argc, char **argv) {
         free(scn);
         return drc;
     }
+    FILE *history = NULL;
+    if (args.history_path) {
+        history = fopen(args.history_path, "w");
+        if (!history) {
+            fprintf(stderr, "podsim: --history: cannot write '%s': %s\n", args.history_path, strerror(errno));
+            free(scn);
+            return EXIT_USAGE;
+        }
+    }
     pod_run_options opt = {
         .seed = seed,
         .node_type = type,
@@ -235,10 +247,20 @@ static int cmd_run(int argc, char **argv) {
         .trace_out = args.trace_format != POD_TRACE_NONE ? stdout : NULL,
         .events_max = args.events_max,
         .trace_filter = args.filtered ? &args.filter : NULL,
+        .history_out = history,
     };
     pod_run_result result;
     pod_verdict verdict = pod_world_run(scn, &opt, &result);
     free(scn);
+    if (history && fclose(history) != 0 && !result.history_failed) {
+        result.history_failed = true;
+        snprintf(result.history_error, sizeof result.history_error, "%s", strerror(errno));
+    }
+    if (result.history_failed) {
+        fprintf(stderr, "podsim: --history: writing '%s' failed: %s\n", args.history_path, result.history_error);
+        if (verdict == POD_VERDICT_PASS) verdict = POD_VERDICT_ERROR;
+        snprintf(result.message, sizeof result.message, "the history file could not be written");
+    }
 
     switch (verdict) {
     case POD_VERDICT_PASS:
@@ -364,9 +386,9 @@ static int cmd_fuzz(int argc, char **argv) {
     double rate = sum.wall_s > 0 ? (double)sum.seeds_run / sum.wall_s : 0;
     fprintf(opt.out,
             "podsim fuzz: %s scenario=%s seeds=%" PRIu64 " failed=%" PRIu64 " errors=%" PRIu64
-            " shard=%u/%u jobs=%u wall=%.1fs seeds_per_s=%.1f\n",
+            " undecided=%" PRIu64 " shard=%u/%u jobs=%u wall=%.1fs seeds_per_s=%.1f\n",
             sum.failed || sum.errors || !ok ? "FAIL" : "pass", args.path, sum.seeds_run, sum.failed,
-            sum.errors, args.shard_index + 1, args.shard_count, args.jobs, sum.wall_s, rate);
+            sum.errors, sum.undecided, args.shard_index + 1, args.shard_count, args.jobs, sum.wall_s, rate);
     if (!ok || sum.errors) return EXIT_INTERNAL;
     return sum.failed ? EXIT_VIOLATION : EXIT_PASS;
 }

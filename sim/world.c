@@ -2,6 +2,7 @@
  * sequence) order, applies the scenario's faults, runs the checkers, keeps
  * the budgets, and ends with the expectations. */
 #include "sim/world_internal.h"
+#include "sim/history_json.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -58,6 +59,18 @@ void pod_check_fail(pod_world *world, const char *checker, const char *fmt, ...)
     char text[sizeof world->violation_check + sizeof world->violation_message + 2];
     snprintf(text, sizeof text, "%s: %s", world->violation_check, world->violation_message);
     pod_world_trace(world, POD_TR_VIOLATION, POD_TRACE_NODE_WORLD, 0, 0, 0, text);
+}
+
+void pod_check_undecided(pod_world *world, const char *checker, const char *fmt, ...) {
+    char message[192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    char text[sizeof world->undecided];
+    snprintf(text, sizeof text, "%.48s: undecided: %s", checker, message);
+    if (!world->undecided[0]) snprintf(world->undecided, sizeof world->undecided, "%s", text);
+    pod_world_trace(world, POD_TR_NOTE, POD_TRACE_NODE_WORLD, 0, 0, 0, text);
 }
 
 uint64_t pod_check_now(const pod_world *world) { return world->sched.now_ns; }
@@ -603,6 +616,10 @@ pod_verdict pod_world_run(const pod_scenario *scn, const pod_run_options *opt,
         if (world->checkers[i]->at_end) world->checkers[i]->at_end(world->checker_state[i], world);
     }
     check_expectations(world);
+    if (opt->history_out) {
+        result->history_failed = !pod_hist_json_write(opt->history_out, &world->history, result->history_error,
+                                                      sizeof result->history_error);
+    }
     pod_world_trace(world, POD_TR_RUN_END, POD_TRACE_NODE_WORLD, 0,
                     world->counters[POD_CTR_EVENTS], 0, NULL);
 
@@ -611,6 +628,7 @@ pod_verdict pod_world_run(const pod_scenario *scn, const pod_run_options *opt,
     result->trace_records = world->trace.records;
     result->client_ops = world->counters[POD_CTR_CLIENT_REQUESTS];
     result->trace_hash = pod_trace_hash(&world->trace);
+    snprintf(result->undecided, sizeof result->undecided, "%s", world->undecided);
     if (world->violated) {
         bool budget = strcmp(world->violation_check, "budget") == 0;
         result->verdict = world->internal_error ? POD_VERDICT_ERROR

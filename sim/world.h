@@ -29,6 +29,7 @@ typedef struct pod_run_options {
     uint64_t events_max;           /* 0: the scenario's budget */
     const pod_trace_filter *trace_filter; /* which records to print; NULL: all */
     pod_trace_compare *compare;    /* record-by-record hashes, or NULL */
+    FILE *history_out;             /* the clients' history as JSON lines at the end, or NULL */
 } pod_run_options;
 
 typedef struct pod_run_result {
@@ -41,6 +42,9 @@ typedef struct pod_run_result {
     uint64_t client_ops;           /* requests the simulated clients sent */
     char check[64];                /* the checker or expectation that failed */
     char message[512];             /* what was expected and what was found */
+    char undecided[256];           /* a checker that could not decide within its limits, or "" */
+    bool history_failed;           /* history_out given and writing it failed: see history_error */
+    char history_error[128];
 } pod_run_result;
 
 /* Checks what the parser cannot: the node type exists and accepts the

@@ -157,6 +157,7 @@ struct pod_world {
     bool violated;
     char violation_check[64];
     char violation_message[512];
+    char undecided[256];       /* the first checker that could not decide, or "" */
 };
 
 /* world_env.c */

@@ -197,3 +197,46 @@ Test(kv_node, a_crash_keeps_every_acknowledged_write) {
         teardown(&f);
     }
 }
+
+static pod_kv_cmd cas(const char *k, const char *expected, const char *v) {
+    pod_kv_cmd c = {.op = POD_KV_CAS, .part_count = 1};
+    c.parts[0] = (pod_kv_part){.op = POD_KV_CAS, .key = (const uint8_t *)k, .key_len = (uint32_t)strlen(k),
+                               .expected = (const uint8_t *)expected,
+                               .expected_len = (uint32_t)strlen(expected),
+                               .value = (const uint8_t *)v, .value_len = (uint32_t)strlen(v)};
+    return c;
+}
+
+/* Idempotent Receiver: a CAS that arrives twice (a duplicated message) is
+ * logged twice but applied once, and both copies get the first answer —
+ * also when the second copy arrives after a restart rebuilt the node's
+ * memory of requests from the log. */
+Test(kv_node, a_duplicated_request_is_applied_once_and_answered_the_same) {
+    fixture f;
+    setup(&f, 3);
+    request(&f, 1, put("k", "a"));
+    harness_complete_all(f.h);
+    request(&f, 2, cas("k", "a", "b"));
+    request(&f, 2, cas("k", "a", "b")); /* the copy, before the first is durable */
+    harness_complete_all(f.h);
+    cr_assert_eq(f.got.count, 3u);
+    cr_assert_eq(f.got.status[1], POD_KV_OK);
+    cr_assert_eq(f.got.status[2], POD_KV_OK, "the copy was applied again (it would mismatch)");
+    cr_assert_eq(f.got.index[2], f.got.index[1], "the copy must report the first one's index");
+
+    harness_crash(f.h);
+    pod_kv_node_type.stop(f.node);
+    f.node = pod_kv_node_type.start(harness_env(f.h), NULL, 0);
+    cr_assert_not_null(f.node);
+    harness_complete_all(f.h);
+    request(&f, 2, cas("k", "a", "b")); /* a late copy, after the restart */
+    harness_complete_all(f.h);
+    request(&f, 3, get("k"));
+    cr_assert_eq(f.got.count, 5u);
+    cr_assert_eq(f.got.status[3], POD_KV_OK, "after a restart the copy was applied again");
+    cr_assert_eq(f.got.index[3], f.got.index[1]);
+    cr_assert_eq(f.got.status[4], POD_KV_OK);
+    cr_assert_eq(f.got.value_len[4], 1u);
+    cr_assert_eq(f.got.value[4][0], 'b');
+    teardown(&f);
+}

@@ -1,6 +1,8 @@
 /* test_linearizability.c — the linearizability checker on hand-written
- * histories: ones that are, ones that are not, and the limits. Times are
- * in milliseconds; NEVER marks an operation that timed out. */
+ * histories: ones that are, ones that are not, and the limits (times in
+ * milliseconds; NEVER marks an operation that timed out); and the JSON
+ * lines history format: its files in tests/data/histories, its errors,
+ * and writing then reading back. */
 #include <criterion/criterion.h>
 
 #include <stdio.h>
@@ -9,7 +11,7 @@
 
 #include "nodes/kv_proto.h"
 #include "nodes/kv_store.h"
-//JSON
+#include "sim/history_json.h"
 #include "sim/linearizability.h"
 
 #define MS 1000000ull
@@ -552,4 +554,344 @@ Test(lin, summary_fits_one_line) {
     ASSERT_NOT_LIN(&h);
     cr_assert_lt(strlen(result.summary), POD_LIN_SUMMARY_MAX - 1);
     cr_assert_null(strchr(result.summary, '\n'));
+}
+
+/* --- the JSON lines format ---------------------------------------------------------- */
+
+#define DATA_DIR PODSIM_SOURCE_DIR "/tests/data/histories/"
+
+static pod_lin_verdict check_file(const char *name) {
+    pod_history file;
+    pod_hist_json_error err;
+    char text[512];
+    bool ok = pod_hist_json_load(DATA_DIR "x", &file, &err); /* a missing file: an I/O error */
+    cr_assert(!ok && err.status == POD_HIST_JSON_E_IO && err.line == 0);
+    char path[512];
+    snprintf(path, sizeof path, DATA_DIR "%s", name);
+    if (!pod_hist_json_load(path, &file, &err)) {
+        pod_hist_json_error_format(&err, path, text, sizeof text);
+        cr_assert_fail("%s", text);
+    }
+    pod_lin_verdict v = pod_lin_check(&file, &result);
+    pod_history_free(&file);
+    return v;
+}
+
+Test(history_json, the_data_files_have_their_verdicts) {
+    cr_assert_eq(check_file("sequential.jsonl"), POD_LIN_LINEARIZABLE, "%s", result.summary);
+    cr_assert_eq(check_file("concurrent.jsonl"), POD_LIN_LINEARIZABLE, "%s", result.summary);
+    cr_assert_eq(check_file("timeout-seen.jsonl"), POD_LIN_LINEARIZABLE, "%s", result.summary);
+    cr_assert_eq(result.stats.ops_unknown, 2u);
+    cr_assert_eq(check_file("every-field.jsonl"), POD_LIN_LINEARIZABLE, "%s", result.explanation);
+    cr_assert_eq(result.stats.ops, 11u);
+    cr_assert_eq(result.stats.ops_excluded, 2u);
+    cr_assert_eq(check_file("stale-read.jsonl"), POD_LIN_NOT_LINEARIZABLE, "%s", result.summary);
+    cr_assert_eq(check_file("txn-half.jsonl"), POD_LIN_NOT_LINEARIZABLE, "%s", result.summary);
+    cr_assert(strstr(result.summary, "keys b, a") != NULL, "%s", result.summary);
+}
+
+/* Parses text; on failure the formatted error into msg. */
+static bool parse_text(const char *text, pod_history *out, char *msg, size_t cap) {
+    pod_hist_json_error err;
+    bool ok = pod_hist_json_parse(text, strlen(text), out, &err);
+    if (!ok) pod_hist_json_error_format(&err, "h.jsonl", msg, cap);
+    return ok;
+}
+
+#define INV "{\"type\":\"invoke\",\"client\":1,\"id\":1,\"t\":5,"
+
+static const struct {
+    const char *text;
+    const char *error; /* the start of the message, with file:line:col */
+} bad_inputs[] = {
+    {"{", "h.jsonl:1:2: error: expected field name (a string), found the end of the line"},
+    {"[1]", "h.jsonl:1:1: error: expected '{', found '['"},
+    {INV "\"op\":\"put\",\"key\":\"k\",\"value\":\"v\"} x", "h.jsonl:1:76: error: expected the end of the line after '}', found 'x'"},
+    {INV "\"op\":\"put\",\"key\":\"k\",\"value\":\"v\",\"colour\":1}", "h.jsonl:1:75: error: unknown field 'colour'; expected type"},
+    {INV "\"op\":\"put\",\"key\":\"k\",\"value\":\"v\",\"key\":\"j\"}", "h.jsonl:1:75: error: field 'key' given twice"},
+    {INV "\"op\":\"put\",\"key\":\"k\"}", "h.jsonl:1:1: error: missing field 'value': a put needs key and value"},
+    {INV "\"op\":\"get\",\"key\":\"k\",\"value\":\"v\"}", "h.jsonl:1:71: error: field 'value' does not belong to a get invocation"},
+    {INV "\"op\":\"fetch\",\"key\":\"k\"}", "h.jsonl:1:47: error: unknown op 'fetch'; expected put, get, delete, cas or txn"},
+    {INV "\"op\":\"get\",\"key\":\"\"}", "h.jsonl:1:59: error: a key must not be empty"},
+    {"{\"type\":\"invoke\",\"client\":-1}", "h.jsonl:1:27: error: expected client (an unsigned integer), found '-'"},
+    {"{\"type\":\"invoke\",\"client\":01}", "h.jsonl:1:27: error: client: no leading zeros"},
+    {"{\"type\":\"invoke\",\"client\":1.5}", "h.jsonl:1:28: error: client must be a whole number"},
+    {"{\"type\":\"invoke\",\"t\":18446744073709551616}", "h.jsonl:1:22: error: t does not fit 64 bits"},
+    {"{\"type\":\"invoke\",\"client\":0,\"id\":1,\"t\":5,\"op\":\"get\",\"key\":\"k\"}", "h.jsonl:1:27: error: client must be 1..4294967295"},
+    {INV "\"op\":\"get\",\"key\":\"a\\u0100\"}", "h.jsonl:1:61: error: \\u0100 is not a byte"},
+    {INV "\"op\":\"get\",\"key\":\"a\\q\"}", "h.jsonl:1:61: error: expected an escape"},
+    {INV "\"op\":\"get\",\"key\":\"a\tb\"}", "h.jsonl:1:61: error: key: control byte 0x09 in a string; write it as \\u0009"},
+    {INV "\"op\":\"get\",\"key\":\"ab}", "h.jsonl:1:59: error: key: the string does not end on this line"},
+    {"{\"type\":\"finish\",\"client\":1,\"id\":1,\"t\":5}", "h.jsonl:1:9: error: unknown type 'finish'; expected invoke, complete or timeout"},
+    {"{\"type\":\"complete\",\"client\":1,\"id\":1,\"t\":5,\"status\":\"ok\"}", "h.jsonl:1:36: error: no invocation of client 1 id 1 before this line"},
+    {INV "\"op\":\"get\",\"key\":\"k\"}\n" INV "\"op\":\"get\",\"key\":\"k\"}", "h.jsonl:2:34: error: client 1 already invoked id 1"},
+    {INV "\"op\":\"get\",\"key\":\"k\"}\n{\"type\":\"complete\",\"client\":1,\"id\":1,\"t\":4,\"status\":\"ok\"}", "h.jsonl:2:42: error: time 4 is before the previous line's 5"},
+    {INV "\"op\":\"get\",\"key\":\"k\"}\n{\"type\":\"complete\",\"client\":1,\"id\":1,\"t\":6,\"status\":\"ok\"}", "h.jsonl:2:53: error: a get answered ok needs the 'value' it read"},
+    {INV "\"op\":\"get\",\"key\":\"k\"}\n{\"type\":\"timeout\",\"client\":1,\"id\":1,\"t\":6}\n{\"type\":\"timeout\",\"client\":1,\"id\":1,\"t\":7}", "h.jsonl:3:35: error: client 1 id 1 already completed or timed out"},
+    {INV "\"op\":\"get\",\"key\":\"k\"}\n{\"type\":\"complete\",\"client\":1,\"id\":1,\"t\":6,\"status\":\"fine\"}", "h.jsonl:2:53: error: unknown status 'fine'"},
+    {INV "\"op\":\"get\",\"key\":\"k\"}\n{\"type\":\"timeout\",\"client\":1,\"id\":1,\"t\":6,\"status\":\"ok\"}", "h.jsonl:2:52: error: field 'status' does not belong to a timeout line"},
+    {INV "\"op\":\"txn\",\"parts\":[]}", "h.jsonl:1:61: error: a transaction needs at least one part"},
+    {INV "\"op\":\"txn\",\"parts\":[{\"op\":\"get\",\"key\":\"k\"}]}", "h.jsonl:1:68: error: unknown part op 'get'; expected put, delete or check"},
+    {INV "\"op\":\"txn\",\"parts\":[{\"op\":\"check\",\"key\":\"k\"}]}", "h.jsonl:1:68: error: a check part needs 'expected'"},
+    {INV "\"op\":\"cas\",\"key\":\"k\",\"value\":\"v\"}", "h.jsonl:1:1: error: missing field 'expected': a cas needs key, expected"},
+    {INV "\"op\":\"get\",\"key\":\"k\",\"node\":0}", "h.jsonl:1:70: error: node must be 1..65535"},
+    {"{\"type\":\"averyveryverylongtypenamethatisnoname\"}", "h.jsonl:1:9: error: unknown type; expected invoke, complete or timeout"},
+};
+
+Test(history_json, bad_input_names_line_column_and_what_was_expected) {
+    for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++) {
+        pod_history out;
+        char msg[512] = "";
+        cr_assert(!parse_text(bad_inputs[i].text, &out, msg, sizeof msg), "case %zu parsed", i);
+        cr_assert(strncmp(msg, bad_inputs[i].error, strlen(bad_inputs[i].error)) == 0, "case %zu:\n got  %s\n want %s",
+                  i, msg, bad_inputs[i].error);
+        cr_assert_eq(out.count, 0u);
+        cr_assert_null(out.ops, "a failed parse leaves the history empty");
+    }
+}
+
+Test(history_json, limits_are_enforced) {
+    /* A key one byte too long, a value at its limit, 17 parts. */
+    size_t cap = 64 + 2 * POD_KV_VALUE_BYTES_MAX + 17 * 64;
+    char *text = malloc(cap);
+    cr_assert_not_null(text);
+    char key[POD_KV_KEY_BYTES_MAX + 2];
+    memset(key, 'k', sizeof key - 1);
+    key[sizeof key - 1] = '\0';
+    snprintf(text, cap, INV "\"op\":\"get\",\"key\":\"%s\"}", key);
+    pod_history out;
+    char msg[512];
+    cr_assert(!parse_text(text, &out, msg, sizeof msg));
+    cr_assert(strstr(msg, "h.jsonl:1:59: error: key longer than 256 bytes") != NULL, "%s", msg);
+    char *value = malloc(POD_KV_VALUE_BYTES_MAX + 1);
+    cr_assert_not_null(value);
+    memset(value, 'v', POD_KV_VALUE_BYTES_MAX);
+    value[POD_KV_VALUE_BYTES_MAX] = '\0';
+    snprintf(text, cap, INV "\"op\":\"put\",\"key\":\"k\",\"value\":\"%s\"}", value);
+    cr_assert(parse_text(text, &out, msg, sizeof msg), "%s", msg);
+    cr_assert_eq(out.count, 1u);
+    pod_history_free(&out);
+    int n = snprintf(text, cap, INV "\"op\":\"txn\",\"parts\":[");
+    for (int i = 0; i < 17; i++) n += snprintf(text + n, cap - (size_t)n, "%s{\"op\":\"delete\",\"key\":\"k\"}", i ? "," : "");
+    snprintf(text + n, cap - (size_t)n, "]}");
+    cr_assert(!parse_text(text, &out, msg, sizeof msg));
+    cr_assert(strstr(msg, "a transaction has at most 16 parts") != NULL, "%s", msg);
+    free(value);
+    free(text);
+}
+
+/* Writes h as JSON lines into a string (malloc'd). */
+static char *write_text(const pod_history *hist, size_t *len) {
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    cr_assert_not_null(f);
+    char err[256];
+    cr_assert(pod_hist_json_write(f, hist, err, sizeof err), "%s", err);
+    fclose(f);
+    return buf;
+}
+
+static void assert_same_history(const pod_history *a, const pod_history *b) {
+    cr_assert_eq(a->count, b->count);
+    for (uint32_t i = 0; i < a->count; i++) {
+        const pod_hist_op *x = &a->ops[i], *y = &b->ops[i];
+        cr_assert(x->invoke_ns == y->invoke_ns && x->client == y->client && x->request_no == y->request_no &&
+                  x->op == y->op && x->outcome == y->outcome && x->node == y->node, "op %u differs", i);
+        cr_assert_eq(x->cmd_len, y->cmd_len);
+        cr_assert_eq(memcmp(pod_history_bytes(a, x->cmd_off), pod_history_bytes(b, y->cmd_off), x->cmd_len), 0);
+        if (x->outcome == POD_HIST_PENDING) continue;
+        cr_assert(x->complete_ns == y->complete_ns, "op %u completes differently", i);
+        if (x->outcome != POD_HIST_DONE) continue;
+        cr_assert(x->status == y->status && x->index == y->index && x->result_len == y->result_len, "op %u", i);
+        cr_assert_eq(memcmp(pod_history_bytes(a, x->result_off), pod_history_bytes(b, y->result_off), x->result_len), 0);
+    }
+}
+
+Test(history_json, writing_and_reading_back_gives_the_same_history) {
+    /* A history as the simulator records it: all kinds of operations,
+     * a timeout, a pending one, bytes of every value. */
+    uint8_t bytes[256];
+    for (int i = 0; i < 256; i++) bytes[i] = (uint8_t)i;
+    char odd_key[3] = {'\x01', '"', '\0'};
+    put(&h, 1, 0, 3, "a", "1");
+    get(&h, 2, 1, 2, "a", ABSENT);
+    cas(&h, 3, 1, NEVER, odd_key, ABSENT, "x", POD_KV_OK);
+    txn_put2(&h, 1, 4, 9, "a", "2", "b", "3");
+    uint32_t g = get(&h, 2, 10, 11, "b", "3");
+    h.ops[g].index = 77;
+    h.ops[g].node = 4;
+    pod_kv_cmd cmd = {.op = POD_KV_PUT, .part_count = 1};
+    cmd.parts[0] = (pod_kv_part){.op = POD_KV_PUT, .key = (const uint8_t *)"bin", .key_len = 3, .value = bytes,
+                                 .value_len = 256};
+    record(&h, 4, 12, 13, &cmd, 201, NULL); /* a status without a name */
+    uint8_t enc[512];
+    uint32_t len = pod_kv_cmd_encode(&cmd, enc, sizeof enc);
+    uint32_t op;
+    cr_assert(pod_history_invoke(&h, 4, 99, POD_KV_PUT, 1, enc, len, 14 * MS, &op)); /* pending */
+    size_t n1, n2;
+    char *text = write_text(&h, &n1);
+    pod_history back;
+    char msg[512];
+    cr_assert(parse_text(text, &back, msg, sizeof msg), "%s\n%s", msg, text);
+    assert_same_history(&h, &back);
+    char *again = write_text(&back, &n2);
+    cr_assert_eq(n1, n2);
+    cr_assert_str_eq(text, again);
+    for (size_t i = 0; i < n1; i++) cr_assert(text[i] == '\n' || (text[i] >= 0x20 && text[i] < 0x7f), "byte %zu", i);
+    free(text);
+    free(again);
+    pod_history_free(&back);
+}
+
+Test(history_json, the_data_files_read_back_the_same) {
+    const char *names[] = {"sequential.jsonl", "every-field.jsonl", "timeout-seen.jsonl", "txn-half.jsonl"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        char path[512];
+        snprintf(path, sizeof path, DATA_DIR "%s", names[k]);
+        pod_history a, b;
+        pod_hist_json_error err;
+        cr_assert(pod_hist_json_load(path, &a, &err), "%s: %s", names[k], err.message);
+        size_t n;
+        char *text = write_text(&a, &n);
+        char msg[512];
+        cr_assert(parse_text(text, &b, msg, sizeof msg), "%s", msg);
+        assert_same_history(&a, &b);
+        free(text);
+        pod_history_free(&a);
+        pod_history_free(&b);
+    }
+}
+
+Test(history_json, bad_files_are_reported_with_their_name) {
+    pod_history out;
+    pod_hist_json_error err;
+    char text[512];
+    cr_assert(!pod_hist_json_load(DATA_DIR "bad-unknown-field.jsonl", &out, &err));
+    pod_hist_json_error_format(&err, "bad-unknown-field.jsonl", text, sizeof text);
+    cr_assert_str_eq(text, "bad-unknown-field.jsonl:2:61: error: unknown field 'vaule'; expected type, client, id, t, "
+                           "node, op, key, value, expected, parts, status or index");
+    cr_assert(!pod_hist_json_load(DATA_DIR "bad-time-order.jsonl", &out, &err));
+    cr_assert_eq(err.line, 2u);
+}
+
+/* --- the search against brute force -------------------------------------------------- */
+
+/* A tiny independent checker: every order of the operations (answered
+ * ones all, unanswered ones any subset) that respects real time, replayed
+ * on the real state machine (nodes/kv_store.c). Exponential: for a few
+ * operations only. */
+typedef struct brute_op {
+    pod_kv_cmd cmd;
+    uint64_t invoke, complete; /* complete: UINT64_MAX when unanswered */
+    uint8_t status;
+    const uint8_t *value;
+    uint32_t value_len;
+} brute_op;
+
+static bool brute_replay(const brute_op *ops, const int *order, int len) {
+    pod_kv_store *s = pod_kv_create();
+    bool ok = true;
+    for (int i = 0; i < len && ok; i++) {
+        const brute_op *o = &ops[order[i]];
+        const uint8_t *v = NULL;
+        uint32_t vlen = 0;
+        pod_kv_status st = pod_kv_apply(s, &o->cmd, &v, &vlen);
+        if (o->complete == UINT64_MAX) continue;
+        ok = st == o->status;
+        if (ok && o->cmd.op == POD_KV_GET && st == POD_KV_OK) ok = vlen == o->value_len && memcmp(v, o->value, vlen) == 0;
+    }
+    pod_kv_destroy(s);
+    return ok;
+}
+
+static bool brute_search(const brute_op *ops, int n, int *order, int len, bool *used) {
+    bool all_answered = true;
+    for (int i = 0; i < n; i++) all_answered = all_answered && (used[i] || ops[i].complete == UINT64_MAX);
+    if (all_answered) return true;
+    for (int x = 0; x < n; x++) {
+        if (used[x]) continue;
+        bool minimal = true;
+        for (int y = 0; y < n && minimal; y++) {
+            minimal = used[y] || y == x || ops[y].complete >= ops[x].invoke;
+        }
+        if (!minimal) continue;
+        order[len] = x;
+        used[x] = true;
+        bool found = brute_replay(ops, order, len + 1) && brute_search(ops, n, order, len + 1, used);
+        used[x] = false;
+        if (found) return true;
+    }
+    return false;
+}
+
+static bool brute_linearizable(const pod_history *hist) {
+    brute_op ops[16];
+    int n = 0;
+    for (uint32_t i = 0; i < hist->count; i++) {
+        const pod_hist_op *o = &hist->ops[i];
+        if (o->outcome == POD_HIST_DONE && (o->status == POD_KV_E_FULL || o->status == KV_REPLY_UNAVAILABLE)) continue;
+        brute_op *b = &ops[n++];
+        cr_assert_eq(pod_kv_cmd_decode(pod_history_bytes(hist, o->cmd_off), o->cmd_len, &b->cmd), POD_KV_OK);
+        b->invoke = o->invoke_ns;
+        b->complete = o->outcome == POD_HIST_DONE ? o->complete_ns : UINT64_MAX;
+        b->status = o->status;
+        b->value = pod_history_bytes(hist, o->result_off);
+        b->value_len = o->result_len;
+    }
+    int order[16];
+    bool used[16] = {false};
+    return brute_search(ops, n, order, 0, used);
+}
+
+static uint64_t brute_rng = 0x9e3779b97f4a7c15u;
+static uint32_t brute_below(uint32_t n) {
+    brute_rng ^= brute_rng << 13;
+    brute_rng ^= brute_rng >> 7;
+    brute_rng ^= brute_rng << 17;
+    return (uint32_t)(brute_rng % n);
+}
+
+/* A random small history: operations on two keys with overlapping times,
+ * answers drawn from what some state could give (so many are plausible,
+ * some not), and timeouts. */
+static void random_small_history(int n) {
+    static const char *const keys[] = {"a", "b"};
+    static const char *const values[] = {"1", "2", "3"};
+    for (int i = 0; i < n; i++) {
+        uint64_t t0 = brute_below(40), t1 = brute_below(6) == 0 ? NEVER : t0 + 1 + brute_below(15);
+        const char *k = keys[brute_below(2)];
+        const char *v = values[brute_below(3)];
+        const char *e = brute_below(3) == 0 ? ABSENT : values[brute_below(3)];
+        uint8_t any = (uint8_t)brute_below(2);
+        switch (brute_below(6)) {
+        case 0: put(&h, 1 + (uint32_t)i, t0, t1, k, v); break;
+        case 1: get(&h, 1 + (uint32_t)i, t0, t1, k, brute_below(3) == 0 ? ABSENT : v); break;
+        case 2: del(&h, 1 + (uint32_t)i, t0, t1, k, any ? POD_KV_OK : POD_KV_NOT_FOUND); break;
+        case 3: cas(&h, 1 + (uint32_t)i, t0, t1, k, e, v, any ? POD_KV_OK : POD_KV_CAS_MISMATCH); break;
+        default: {
+            pod_kv_cmd cmd = {.op = POD_KV_TXN, .part_count = 0};
+            if (brute_below(2)) cmd.parts[cmd.part_count++] = part(POD_KV_CHECK, k, NULL, e, e == NULL);
+            cmd.parts[cmd.part_count++] = part(POD_KV_PUT, keys[brute_below(2)], v, NULL, false);
+            if (brute_below(2)) cmd.parts[cmd.part_count++] = part(POD_KV_DELETE, keys[brute_below(2)], NULL, NULL, false);
+            record(&h, 1 + (uint32_t)i, t0, t1, &cmd, any ? POD_KV_OK : POD_KV_CAS_MISMATCH, NULL);
+        }
+        }
+    }
+}
+
+Test(lin, agrees_with_brute_force_on_small_histories) {
+    int seen[2] = {0, 0};
+    for (int round = 0; round < 3000; round++) {
+        pod_history_free(&h);
+        pod_history_init(&h);
+        random_small_history(3 + round % 5);
+        bool expect = brute_linearizable(&h);
+        pod_lin_verdict v = check(&h);
+        cr_assert_neq(v, POD_LIN_UNKNOWN, "round %d: %s", round, result.summary);
+        cr_assert_eq(v == POD_LIN_LINEARIZABLE, expect, "round %d: brute force says %s, the search says %s:\n%s", round,
+                     expect ? "linearizable" : "not", pod_lin_verdict_name(v), result.explanation);
+        seen[expect]++;
+    }
+    cr_assert_gt(seen[0], 300, "too few non-linearizable cases to mean much");
+    cr_assert_gt(seen[1], 300, "too few linearizable cases to mean much");
 }

@@ -1,0 +1,46 @@
+/* idempotent_receiver.h — the Idempotent Receiver pattern: remember, per
+ * client, the last request applied and its answer, so that a request that
+ * arrives again — a client's retry, or a copy the network duplicated — is
+ * answered as the first time and never applied twice.
+ *
+ * Clients run closed loops: one request at a time, numbered upwards. So
+ * one record per client is enough: a request numbered at or below the
+ * client's last applied one was applied already (or given up on by the
+ * client). The memory is rebuilt by replaying the log (every command
+ * record carries its client id and request number), so it survives
+ * crashes with the log.
+ *
+ * Bounded: POD_IDEM_CLIENTS_MAX clients. Past that, new clients are not
+ * remembered (their duplicates would apply twice), and `overflows` counts
+ * them so that a run can report it. */
+#ifndef PODSIM_IDEMPOTENT_RECEIVER_H
+#define PODSIM_IDEMPOTENT_RECEIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define POD_IDEM_CLIENTS_MAX 4096u
+
+typedef struct pod_idem_client {
+    uint32_t client_id;
+    uint64_t request_no; /* the last applied */
+    uint64_t index;      /* its log index */
+    uint8_t status;      /* its answer */
+} pod_idem_client;
+
+typedef struct pod_idem {
+    pod_idem_client clients[POD_IDEM_CLIENTS_MAX]; /* sorted by client_id */
+    uint32_t count;
+    uint64_t overflows;
+} pod_idem;
+
+/* Was (client_id, request_no) applied already? If so, *first is the
+ * client's record: its answer when request_no equals first->request_no;
+ * an older request (request_no below it) the client no longer waits for. */
+bool pod_idem_applied(const pod_idem *r, uint32_t client_id, uint64_t request_no, pod_idem_client *first);
+
+/* Records that (client_id, request_no) was applied at `index` with
+ * answer `status`. request_no must be above the client's last. */
+void pod_idem_remember(pod_idem *r, uint32_t client_id, uint64_t request_no, uint64_t index, uint8_t status);
+
+#endif
