@@ -17,10 +17,10 @@
 #define ECHO_INTERVAL_MS_MAX 3600000u
 
 enum { CTR_PINGS_SENT, CTR_REPLIES_SENT, CTR_REPLIES_RECEIVED, CTR_REPLIES_UNMATCHED,
-       CTR_MALFORMED };
+       CTR_MALFORMED, CTR_CORRUPT };
 
 static const char *const echo_counter_names[] = {
-    "pings_sent", "replies_sent", "replies_received", "replies_unmatched", "malformed", NULL,
+    "pings_sent", "replies_sent", "replies_received", "replies_unmatched", "malformed", "corrupt", NULL,
 };
 
 typedef struct echo_node {
@@ -96,8 +96,9 @@ static void echo_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint
     echo_node *node = mem;
     pod_env *env = node->env;
     echo_msg m;
-    if (echo_decode(bytes, len, &m) != 0) {
-        node->counters[CTR_MALFORMED]++;
+    int decoded = echo_decode(bytes, len, &m);
+    if (decoded != ECHO_DECODE_OK) { /* damaged in flight, or not ours: dropped */
+        node->counters[decoded == ECHO_DECODE_CORRUPT ? CTR_CORRUPT : CTR_MALFORMED]++;
         return;
     }
     if (m.type == ECHO_PING) {

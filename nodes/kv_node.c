@@ -33,10 +33,10 @@
 #define KV_SEGMENT_BYTES_MAX (64u * 1024u * 1024u)
 
 enum { CTR_REQUESTS, CTR_WRITES_ACKED, CTR_READS, CTR_REJECTED, CTR_RECOVERED_RECORDS,
-       CTR_WAL_FAILURES, CTR_DUPLICATES };
+       CTR_WAL_FAILURES, CTR_DUPLICATES, CTR_CORRUPT };
 
 static const char *const kv_counter_names[] = {
-    "requests", "writes_acked", "reads", "rejected", "recovered_records", "wal_failures", "duplicates", NULL,
+    "requests", "writes_acked", "reads", "rejected", "recovered_records", "wal_failures", "duplicates", "corrupt", NULL,
 };
 
 typedef struct kv_pending {
@@ -143,6 +143,7 @@ static void reply(kv_node *node, pod_addr to, uint32_t client_id, uint64_t reque
     kv_put_u64(out + KV_HEADER_BYTES, index);
     kv_put_u32(out + KV_HEADER_BYTES + 8, value_len);
     if (value_len) memcpy(out + KV_RESPONSE_HEADER_BYTES, value, value_len);
+    kv_frame_seal(out, KV_RESPONSE_HEADER_BYTES + value_len);
     node->env->ops->send(node->env, to, out, KV_RESPONSE_HEADER_BYTES + value_len);
 }
 
@@ -257,7 +258,12 @@ static void handle_write(kv_node *node, pod_addr from, const kv_header *h, const
 static void kv_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint32_t len) {
     kv_node *node = mem;
     kv_header h;
-    if (node->failed || kv_header_decode(bytes, len, KV_MSG_REQUEST, &h) != 0) return;
+    if (node->failed) return;
+    int decoded = kv_header_decode(bytes, len, KV_MSG_REQUEST, &h);
+    if (decoded != KV_DECODE_OK) { /* a frame the network damaged: as if lost */
+        if (decoded == KV_DECODE_CORRUPT) node->counters[CTR_CORRUPT]++;
+        return;
+    }
     node->counters[CTR_REQUESTS]++;
     if (pod_wal_durable_index(node->wal) < node->recovered_last) {
         node->counters[CTR_REJECTED]++;

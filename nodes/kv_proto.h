@@ -2,25 +2,36 @@
  * with the simulator's clients (sim/), which speak it over pod_env's network.
  *
  * Request  (client -> node): u8 KV_MSG_REQUEST, 3 zero bytes, u32 client_id,
- *          u64 request_no, then a command encoded by pod_kv_cmd_encode.
+ *          u64 request_no, u64 checksum, then a command encoded by
+ *          pod_kv_cmd_encode.
  * Response (node -> client): u8 KV_MSG_RESPONSE, u8 status (pod_kv_status or
  *          KV_REPLY_*), 2 zero bytes, u32 client_id, u64 request_no,
- *          u64 log index (of a write's WAL record; 0 for reads and errors),
- *          u32 value_len, then the value (GET).
+ *          u64 checksum, u64 log index (of a write's WAL record; 0 for reads
+ *          and errors), u32 value_len, then the value (GET).
  * All integers little-endian. (client_id, request_no) names a request
- * uniquely: the Idempotent Receiver's key. */
+ * uniquely: the Idempotent Receiver's key.
+ *
+ * The checksum covers the whole frame (XXH3-64 of bytes 0..15, seeding
+ * XXH3-64 of everything after the checksum): the network may flip a bit
+ * (`corrupt=`), and a flipped key or value must never be applied or
+ * believed. A sender seals a frame once it is complete (kv_frame_seal);
+ * kv_header_decode checks it before anything else, and a receiver drops a
+ * frame that fails — like a lost message (the client times out and
+ * retries). */
 #ifndef PODSIM_KV_PROTO_H
 #define PODSIM_KV_PROTO_H
 
 #include <stdint.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "nodes/kv_store.h"
 
 #define KV_MSG_REQUEST 0x51u
 #define KV_MSG_RESPONSE 0x52u
-#define KV_HEADER_BYTES 16u
-#define KV_RESPONSE_HEADER_BYTES 28u
+#define KV_HEADER_BYTES 24u          /* type .. request_no, checksum */
+#define KV_CHECKSUM_AT 16u
+#define KV_RESPONSE_HEADER_BYTES 36u /* the header, index, value_len */
 
 /* The key-value node's Write-Ahead Log: segments named KV_WAL_PREFIX-...,
  * records of type KV_RECORD_CMD whose payload is u32 client_id, u16 reply_to
@@ -64,17 +75,34 @@ static inline uint64_t kv_get_u64(const uint8_t *p) {
     return v;
 }
 
+/* Writes the header; the checksum stays zero until kv_frame_seal. */
 static inline void kv_header_encode(const kv_header *h, uint8_t out[KV_HEADER_BYTES]) {
     out[0] = h->type;
     out[1] = h->status;
     out[2] = out[3] = 0;
     kv_put_u32(out + 4, h->client_id);
     kv_put_u64(out + 8, h->request_no);
+    kv_put_u64(out + KV_CHECKSUM_AT, 0);
 }
 
-/* Returns 0 when bytes start with a well-formed header of `type`. */
+static inline uint64_t kv_frame_checksum(const uint8_t *frame, uint32_t len) {
+    return XXH3_64bits_withSeed(frame + KV_HEADER_BYTES, len - KV_HEADER_BYTES,
+                                XXH3_64bits(frame, KV_CHECKSUM_AT));
+}
+
+/* Seals a complete frame of len >= KV_HEADER_BYTES bytes: its checksum. */
+static inline void kv_frame_seal(uint8_t *frame, uint32_t len) {
+    kv_put_u64(frame + KV_CHECKSUM_AT, kv_frame_checksum(frame, len));
+}
+
+enum { KV_DECODE_OK = 0, KV_DECODE_MALFORMED = -1, KV_DECODE_CORRUPT = -2 };
+
+/* KV_DECODE_OK when bytes are a frame with an intact checksum and a
+ * well-formed header of `type`; KV_DECODE_CORRUPT when the checksum fails. */
 static inline int kv_header_decode(const uint8_t *bytes, uint32_t len, uint8_t type, kv_header *h) {
-    if (len < KV_HEADER_BYTES || bytes[0] != type || bytes[2] || bytes[3]) return -1;
+    if (len < KV_HEADER_BYTES) return KV_DECODE_MALFORMED;
+    if (kv_get_u64(bytes + KV_CHECKSUM_AT) != kv_frame_checksum(bytes, len)) return KV_DECODE_CORRUPT;
+    if (bytes[0] != type || bytes[2] || bytes[3]) return -1;
     if (type == KV_MSG_REQUEST && bytes[1]) return -1;
     h->type = bytes[0];
     h->status = bytes[1];

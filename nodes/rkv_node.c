@@ -214,6 +214,7 @@ static void reply(rkv_node *nd, pod_addr to, uint32_t client_id, uint64_t reques
     kv_put_u64(out + KV_HEADER_BYTES, index);
     kv_put_u32(out + KV_HEADER_BYTES + 8, value_len);
     if (value_len) memcpy(out + KV_RESPONSE_HEADER_BYTES, value, value_len);
+    kv_frame_seal(out, KV_RESPONSE_HEADER_BYTES + value_len);
     nd->env->ops->send(nd->env, to, out, KV_RESPONSE_HEADER_BYTES + value_len);
 }
 
@@ -546,7 +547,10 @@ static void on_append_resp(rkv_node *nd, uint16_t from, const rkv_append_resp *r
 
 static void on_client(rkv_node *nd, pod_addr from, const uint8_t *bytes, uint32_t len) {
     kv_header h;
-    if (kv_header_decode(bytes, len, KV_MSG_REQUEST, &h) != 0) return;
+    if (kv_header_decode(bytes, len, KV_MSG_REQUEST, &h) != 0) { /* corrupt or malformed */
+        nd->counters[CTR_DROPPED_MSGS]++;
+        return;
+    }
     if (nd->role != POD_ROLE_LEADER) {
         nd->counters[CTR_REDIRECTS]++;
         uint64_t hint = nd->leader_hint == ADDR_NONE ? 0 : (uint64_t)nd->leader_hint + 1;

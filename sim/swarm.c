@@ -153,6 +153,9 @@ bool pod_swarm_apply(const pod_scenario *base, uint64_t seed, pod_scenario *out,
     if (mix.network) {
         out->network.drop_ppm = raise_ppm(out->network.drop_ppm, (uint32_t)draw(b, 0, 100000));
         out->network.dup_ppm = raise_ppm(out->network.dup_ppm, (uint32_t)draw(b, 0, 50000));
+        /* Every node type checksums its messages (echo, kv, rkv): a
+         * damaged one must be dropped like a lost one. */
+        out->network.corrupt_ppm = raise_ppm(out->network.corrupt_ppm, (uint32_t)draw(b, 0, 20000));
     }
     if (mix.disk) {
         pod_disk_model *d = &out->disk;

@@ -185,6 +185,7 @@ static uint32_t build_request(pod_world *world, uint32_t i, uint64_t request_no,
     kv_header_encode(&h, out);
     uint32_t n = pod_kv_cmd_encode(&cmd, out + KV_HEADER_BYTES, cap - KV_HEADER_BYTES);
     assert(n > 0);
+    kv_frame_seal(out, KV_HEADER_BYTES + n);
     return KV_HEADER_BYTES + n;
 }
 
@@ -226,6 +227,7 @@ static void resend(pod_world *world, uint32_t i) {
     kv_header h = {.type = KV_MSG_REQUEST, .client_id = i + 1, .request_no = c->request_no};
     kv_header_encode(&h, scratch->msg);
     memcpy(scratch->msg + KV_HEADER_BYTES, pod_history_bytes(&world->history, o->cmd_off), o->cmd_len);
+    kv_frame_seal(scratch->msg, KV_HEADER_BYTES + o->cmd_len);
     o->node = c->target;
     world->counters[POD_CTR_CLIENT_RETRIES]++;
     pod_net_send(world, (pod_addr)(POD_CLIENT_ADDR_BASE + i), c->target, scratch->msg, KV_HEADER_BYTES + o->cmd_len);

@@ -53,9 +53,12 @@ static pod_status broken_send(pod_env *env, pod_addr to, const void *bytes, uint
     uint8_t copy[ECHO_MSG_BYTES];
     if (len == ECHO_MSG_BYTES && ((const uint8_t *)bytes)[0] == ECHO_REPLY &&
         real->ops->random_u64(real) % 40 == 0) {
-        memcpy(copy, bytes, len);
-        copy[8] ^= 0x01; /* the bug: one bit of the nonce */
-        return real->ops->send(real, to, copy, len);
+        echo_msg m;
+        if (echo_decode(bytes, len, &m) == ECHO_DECODE_OK) {
+            m.nonce ^= 0x01; /* the bug: one bit of the nonce (then a valid checksum) */
+            echo_encode(&m, copy);
+            return real->ops->send(real, to, copy, len);
+        }
     }
     return real->ops->send(real, to, bytes, len);
 }

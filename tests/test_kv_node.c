@@ -73,6 +73,7 @@ static void request(fixture *f, uint64_t request_no, pod_kv_cmd cmd) {
     kv_header_encode(&h, msg);
     uint32_t n = pod_kv_cmd_encode(&cmd, msg + KV_HEADER_BYTES, sizeof msg - KV_HEADER_BYTES);
     cr_assert_gt(n, 0u);
+    kv_frame_seal(msg, KV_HEADER_BYTES + n);
     pod_kv_node_type.on_message(f->node, CLIENT, msg, KV_HEADER_BYTES + n);
 }
 
@@ -135,6 +136,7 @@ Test(kv_node, bad_requests_get_clear_errors) {
     kv_header h = {.type = KV_MSG_REQUEST, .client_id = 1, .request_no = 9};
     kv_header_encode(&h, msg);
     memset(msg + KV_HEADER_BYTES, 0xee, 12);
+    kv_frame_seal(msg, KV_HEADER_BYTES + 12);
     pod_kv_node_type.on_message(f.node, CLIENT, msg, KV_HEADER_BYTES + 12);
     cr_assert_eq(f.got.count, 1u);
     cr_assert_eq(f.got.status[0], POD_KV_E_MALFORMED);
@@ -238,5 +240,44 @@ Test(kv_node, a_duplicated_request_is_applied_once_and_answered_the_same) {
     cr_assert_eq(f.got.status[4], POD_KV_OK);
     cr_assert_eq(f.got.value_len[4], 1u);
     cr_assert_eq(f.got.value[4][0], 'b');
+    teardown(&f);
+}
+
+static uint64_t counter(const pod_node_view *view, const char *name) {
+    for (int i = 0; pod_kv_node_type.counter_names[i]; i++) {
+        if (strcmp(pod_kv_node_type.counter_names[i], name) == 0) return view->counters[i];
+    }
+    cr_assert_fail("no counter '%s'", name);
+    return 0;
+}
+
+/* The client protocol's checksum: a request with one bit flipped anywhere
+ * (as the network's corrupt= does) is dropped unanswered and counted,
+ * never applied; the intact request still works. */
+Test(kv_node, a_corrupted_request_is_dropped_not_applied) {
+    fixture f;
+    setup(&f, 4);
+    uint8_t msg[128];
+    kv_header h = {.type = KV_MSG_REQUEST, .client_id = 1, .request_no = 1};
+    kv_header_encode(&h, msg);
+    pod_kv_cmd cmd = put("key", "value");
+    uint32_t len = KV_HEADER_BYTES + pod_kv_cmd_encode(&cmd, msg + KV_HEADER_BYTES, sizeof msg - KV_HEADER_BYTES);
+    kv_frame_seal(msg, len);
+    for (uint32_t bit = 0; bit < len * 8; bit++) {
+        uint8_t bad[128];
+        memcpy(bad, msg, len);
+        bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        pod_kv_node_type.on_message(f.node, CLIENT, bad, len);
+    }
+    harness_complete_all(f.h);
+    cr_assert_eq(f.got.count, 0u, "a corrupted request was answered");
+    pod_node_view view;
+    pod_kv_node_type.view(f.node, &view);
+    cr_assert_eq(view.applied_index, 0u, "a corrupted request was applied");
+    cr_assert_eq(counter(&view, "corrupt"), (uint64_t)len * 8, "every corrupted frame is counted (corrupt)");
+    pod_kv_node_type.on_message(f.node, CLIENT, msg, len);
+    harness_complete_all(f.h);
+    cr_assert_eq(f.got.count, 1u);
+    cr_assert_eq(f.got.status[0], POD_KV_OK);
     teardown(&f);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "nodes/echo.h"
+#include "nodes/echo_proto.h"
 #include "sim/net_latency.h"
 #include "sim/rng.h"
 #include "tests/support.h"
@@ -387,15 +388,34 @@ Test(net, corruption_flips_exactly_one_bit) {
     for (uint32_t i = 0; i < n; i++) cr_assert_eq(g_view[i]->flips, 0u);
 }
 
-/* The echo node has no checksum: it answers a corrupted ping with the
- * corrupted nonce, and a corrupted reply reaches the pinger as is. The
+/* An echo node that trusts what arrives: it "repairs" the checksum of
+ * every frame before its real code sees it (a node that skips the check),
+ * so it answers a corrupted ping with the corrupted nonce. */
+static void trusting_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint32_t len) {
+    uint8_t copy[ECHO_MSG_BYTES];
+    if (len == ECHO_MSG_BYTES) {
+        memcpy(copy, bytes, len);
+        uint64_t sum = XXH3_64bits(copy, ECHO_BODY_BYTES);
+        for (uint32_t i = 0; i < 8; i++) copy[ECHO_BODY_BYTES + i] = (uint8_t)(sum >> (8 * i));
+        bytes = copy;
+    }
+    pod_echo_node_type.on_message(mem, from, bytes, len);
+}
+
+/* The echo protocol's checksum: with 2% of messages corrupted in flight,
+ * the echo node drops what fails it (counted as `corrupt`) and the run
+ * passes; a node that skips the check answers corrupted pings, and the
  * echo-integrity checker, reading the wire, catches it. */
-Test(net, echo_checker_catches_corruption_the_echo_node_cannot) {
+Test(net, corrupted_echo_messages_are_dropped_and_a_node_trusting_them_is_caught) {
     pod_scenario *scn = test_scenario("cluster nodes=3 type=echo\nnode interval_ms=10\nrun 5s\n"
-                                      "network corrupt=2%\n");
+                                      "network corrupt=2%\nexpect echo.corrupt > 0\n");
     pod_run_result r;
-    cr_assert_eq(test_run(scn, &pod_echo_node_type, 1, &r), POD_VERDICT_VIOLATION);
+    cr_assert_eq(test_run(scn, &pod_echo_node_type, 1, &r), POD_VERDICT_PASS, "%s: %s", r.check, r.message);
+    pod_node_type trusting = pod_echo_node_type;
+    trusting.on_message = trusting_on_message;
+    cr_assert_eq(test_run(scn, &trusting, 1, &r), POD_VERDICT_VIOLATION);
     cr_assert_str_eq(r.check, "echo-integrity");
+    cr_assert(strstr(r.message, "no such ping") != NULL, "%s", r.message);
     free(scn);
 }
 
