@@ -330,6 +330,56 @@ static bool scn_want_node_word(scn_parser *p, const char *after, scn_token *word
     return scn_want_node(p, word, node);
 }
 
+/* Run-time targets (scenario.h): `leader`, `last_leader`, and in block
+ * and partition lines `rest`. True when tok is one of them. */
+static bool scn_target_word(const scn_token *tok, bool allow_rest, uint16_t *node) {
+    if (scn_token_is(tok, "leader"))
+        *node = POD_NODE_LEADER;
+    else if (scn_token_is(tok, "last_leader"))
+        *node = POD_NODE_LAST_LEADER;
+    else if (allow_rest && scn_token_is(tok, "rest"))
+        *node = POD_NODE_REST;
+    else
+        return false;
+    return true;
+}
+
+/* A node name, or a run-time target. Targets need no cluster line before
+ * them, but the cluster must have 2 nodes or more to have a leader. */
+static bool scn_want_node_or_target(scn_parser *p, const scn_token *tok, bool allow_rest,
+                                    uint16_t *node) {
+    char q[SCN_QUOTE_SIZE];
+    if (scn_target_word(tok, allow_rest, node)) {
+        if (p->cluster_line == 0)
+            return scn_fail(p, tok->col, "run-time targets need the 'cluster' line first");
+        if (p->scn->node_count < 2)
+            return scn_fail(p, tok->col,
+                            "%s needs a cluster of 2 nodes or more; this one has only n1",
+                            scn_q(q, tok));
+        return true;
+    }
+    if (!scn_is_node_shape(tok))
+        return scn_fail(p, tok->col,
+                        "expected a node name like n1, found %s (or a run-time target: leader, "
+                        "last_leader%s)",
+                        scn_q(q, tok), allow_rest ? ", rest" : "");
+    return scn_want_node(p, tok, node);
+}
+
+/* The same where punctuation needs no spaces around it (block). */
+static bool scn_want_node_or_target_word(scn_parser *p, const char *after, bool allow_rest,
+                                         scn_token *word, uint16_t *node) {
+    char q[SCN_QUOTE_SIZE];
+    if (!scn_next_word(&p->cur, word))
+        return scn_fail(p, scn_end_col(p), "expected a node name after '%s'", after);
+    if (word->len == 0) {
+        scn_token found = scn_peek_token(&p->cur);
+        return scn_fail(p, found.col, "expected a node name like n1 after '%s', found %s", after,
+                        scn_q(q, &found));
+    }
+    return scn_want_node_or_target(p, word, allow_rest, node);
+}
+
 /* ---- KEY=VALUE lines: cluster, network, budget ---- */
 
 typedef bool (*scn_value_fn)(scn_parser *p, const scn_token *value);
@@ -1031,18 +1081,62 @@ static bool scn_parse_node_arg(scn_parser *p, const scn_token *verb, pod_action 
     if (!scn_next_token(&p->cur, &tok))
         return scn_fail(p, scn_end_col(p), "expected a node after '%.*s', e.g. '%.*s n1'",
                         (int)verb->len, verb->ptr, (int)verb->len, verb->ptr);
-    return scn_want_node(p, &tok, &a->node);
+    return scn_want_node_or_target(p, &tok, false, &a->node);
 }
 
+/* `block n1 -> n2`; with run-time targets also `block leader -> rest`,
+ * `block rest -> leader` or `block leader -> n2`. `rest` stands for every
+ * node but the other side's, so it needs a target there. */
 static bool scn_parse_block(scn_parser *p, pod_action *a) {
+    char q[SCN_QUOTE_SIZE];
     scn_token from, to;
     bool both = false;
-    if (!scn_want_node_word(p, "block", &from, &a->node) ||
+    if (!scn_want_node_or_target_word(p, "block", true, &from, &a->node) ||
         !scn_want_arrow(p, &from, false, "block n1 -> n2", &both) ||
-        !scn_want_node_word(p, "->", &to, &a->peer))
+        !scn_want_node_or_target_word(p, "->", true, &to, &a->peer))
         return false;
     if (a->peer == a->node)
-        return scn_fail(p, to.col, "a node cannot block messages to itself");
+        return scn_fail(p, to.col, a->node < POD_NODES_MAX
+                                       ? "a node cannot block messages to itself"
+                                       : "both sides of the block are %s; expected two sides",
+                        scn_q(q, &to));
+    if (a->node == POD_NODE_REST && !pod_node_is_target(a->peer))
+        return scn_fail(p, from.col,
+                        "'rest' means every node but a leader target on the other side, e.g. "
+                        "'block rest -> leader'; found %s there",
+                        scn_q(q, &to));
+    if (a->peer == POD_NODE_REST && !pod_node_is_target(a->node))
+        return scn_fail(p, to.col,
+                        "'rest' means every node but a leader target on the other side, e.g. "
+                        "'block leader -> rest'; found %s there",
+                        scn_q(q, &from));
+    return true;
+}
+
+/* `partition leader | rest` (or last_leader): the target alone, everyone
+ * else together; resolved when the action runs. The target word is read. */
+static bool scn_parse_target_partition(scn_parser *p, const scn_token *target, pod_action *a) {
+    char q[SCN_QUOTE_SIZE];
+    scn_token rest;
+    scn_skip_blanks(&p->cur);
+    if (scn_cursor_at_end(&p->cur) || p->cur.ptr[p->cur.pos] != '|') {
+        scn_token found = scn_peek_token(&p->cur);
+        if (scn_cursor_at_end(&p->cur))
+            found.col = scn_end_col(p);
+        return scn_fail(p, found.col, "expected '| rest' after %s, e.g. 'partition %.*s | rest'",
+                        scn_q(q, target), (int)target->len, target->ptr);
+    }
+    p->cur.pos++;
+    bool more = scn_next_word(&p->cur, &rest);
+    if (!more || !scn_token_is(&rest, "rest")) {
+        uint32_t col = !more ? scn_end_col(p) : rest.len > 0 ? rest.col : scn_peek_token(&p->cur).col;
+        return scn_fail(p, col,
+                        "a partition around %s has two groups, the target and the rest: expected "
+                        "'rest' after '|'",
+                        scn_q(q, target));
+    }
+    a->group_count = 2;
+    memset(a->group_of, 0, sizeof a->group_of);
     return true;
 }
 
@@ -1086,6 +1180,23 @@ static bool scn_parse_groups(scn_parser *p, const scn_token *verb, bool flap, po
      * the line, so there are at most len/2 + 1 passes. */
     for (size_t pass = 0; pass <= p->cur.len; pass++) {
         uint16_t node = 0;
+        scn_cursor before = p->cur;
+        if (scn_next_word(&p->cur, &word) && scn_target_word(&word, true, &node)) {
+            if (flap)
+                return scn_fail(p, word.col,
+                                "a flap takes node names, found %s; run-time targets are for "
+                                "crash, restart, pause, resume, isolate, block and partition",
+                                scn_q(q_word, &word));
+            if (pass != 0 || node == POD_NODE_REST)
+                return scn_fail(p, word.col,
+                                "%s stands alone: expected 'partition leader | rest' (or "
+                                "last_leader)",
+                                scn_q(q_word, &word));
+            if (!scn_want_node_or_target(p, &word, true, &a->node))
+                return false;
+            return scn_parse_target_partition(p, &word, a);
+        }
+        p->cur = before;
         if (!scn_want_node_word(p, after, &word, &node))
             return false;
         if (a->group_of[node] != SCN_NO_GROUP)

@@ -36,12 +36,31 @@ typedef enum pod_action_kind {
     POD_ACT_FLAP,        /* at T..U flap n1 | n2 every P: partition, heal, partition... until U */
 } pod_action_kind;
 
+/* Targets resolved at run time (Leader and Followers' nemesis), kept in a
+ * pod_action's node/peer in place of a node number. The world learns who
+ * leads from the node views (role and term), never from a node's insides:
+ *   leader       the up node that reports itself leader with the highest
+ *                term (a paused leader still counts: it still believes);
+ *   last_leader  the node the latest `leader` target resolved to;
+ *   rest         every node but the other side's (block, partition).
+ * No leader (or none yet resolved) makes the action a logged no-op. */
+#define POD_NODE_LEADER ((uint16_t)0xffffu)
+#define POD_NODE_LAST_LEADER ((uint16_t)0xfffeu)
+#define POD_NODE_REST ((uint16_t)0xfffdu)
+
+static inline bool pod_node_is_target(uint16_t node) {
+    return node == POD_NODE_LEADER || node == POD_NODE_LAST_LEADER;
+}
+
 typedef struct pod_action {
     uint64_t at_ns;
     pod_action_kind kind;
     uint32_t line;          /* where it was written, for messages */
-    uint16_t node;          /* CRASH..RESUME, ISOLATE; BLOCK, CLOG: the sender */
-    uint16_t peer;          /* BLOCK, CLOG: the receiver */
+    uint16_t node;          /* CRASH..RESUME, ISOLATE; BLOCK, CLOG: the sender;
+                               or POD_NODE_LEADER/LAST_LEADER (not CLOG); BLOCK:
+                               POD_NODE_REST too; PARTITION: a target means
+                               `partition TARGET | rest` (group_of unused) */
+    uint16_t peer;          /* BLOCK, CLOG: the receiver (BLOCK: or a target, or REST) */
     /* PARTITION, FLAP: group number of each node, 0..group_count-1. */
     uint8_t group_of[POD_NODES_MAX];
     uint8_t group_count;

@@ -269,7 +269,14 @@ static void node_resume(pod_world *world, uint16_t id) {
 
 /* --- the scenario's actions ----------------------------------------------- */
 
-static void run_action(pod_world *world, const pod_action *act) {
+static void run_action(pod_world *world, const pod_action *given) {
+    /* A flap schedules its next toggle by its index: it keeps its pointer. */
+    pod_action resolved;
+    const pod_action *act = given;
+    if (given->kind != POD_ACT_FLAP) {
+        if (!pod_world_resolve_action(world, given, &resolved)) return;
+        act = &resolved;
+    }
     switch (act->kind) {
     case POD_ACT_CRASH:
         node_stop(world, act->node, true);

@@ -1033,6 +1033,18 @@ static void rnd_actions(rnd *r, pod_scenario *s) {
         } else if (kind == POD_ACT_PARTITION) {
             rnd_partition(r, s->node_count, a);
         }
+        /* Run-time targets (leader, last_leader, rest) in clusters. */
+        if (s->node_count >= 2 && rnd_chance(r, 20)) {
+            uint16_t target = rnd_chance(r, 50) ? POD_NODE_LEADER : POD_NODE_LAST_LEADER;
+            if (kind <= POD_ACT_RESUME || kind == POD_ACT_ISOLATE || kind == POD_ACT_PARTITION) {
+                a->node = target;
+            } else if (kind == POD_ACT_BLOCK) {
+                bool target_sends = rnd_chance(r, 50);
+                uint16_t other = rnd_chance(r, 50) ? POD_NODE_REST : a->peer;
+                a->node = target_sends ? target : other;
+                a->peer = target_sends ? other : target;
+            }
+        }
         if (kind == POD_ACT_CLOG) {
             a->for_ns = rnd_duration(r, UINT64_MAX);
             if (a->for_ns == 0)
