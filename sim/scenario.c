@@ -868,6 +868,50 @@ static bool scn_parse_run(scn_parser *p, const scn_token *directive) {
     return scn_expect_end(p, directive);
 }
 
+/* `liveness within=D [after=T]`, once per file. The run must last until
+ * the bound: checked at the end of the file, with the actions. */
+static bool scn_parse_liveness(scn_parser *p, const scn_token *directive) {
+    char q[SCN_QUOTE_SIZE];
+    pod_liveness *l = &p->scn->liveness;
+    if (l->line != 0)
+        return scn_fail(p, directive->col, "'liveness' is already given on line %u", l->line);
+    bool has_within = false, has_after = false;
+    scn_token tok;
+    if (scn_cursor_at_end(&p->cur))
+        return scn_fail(p, scn_end_col(p),
+                        "expected within=DURATION after 'liveness', e.g. 'liveness within=3s'");
+    /* Each pass consumes one non-empty token: bounded by the line. */
+    while (scn_next_token(&p->cur, &tok)) {
+        scn_token key, value;
+        if (!scn_split_pair(p, &tok, &key, &value))
+            return false;
+        bool within = scn_token_is(&key, "within");
+        if (!within && !scn_token_is(&key, "after")) {
+            static const char *const keys[] = {"within", "after"};
+            return scn_fail_unknown(p, &key, "'liveness' key", keys, 2);
+        }
+        bool *seen = within ? &has_within : &has_after;
+        if (*seen)
+            return scn_fail(p, key.col, "%s is given twice on this line", scn_q(q, &key));
+        *seen = true;
+        uint64_t ns = 0;
+        if (!scn_want_duration(p, &value, &ns))
+            return false;
+        if (within && ns == 0)
+            return scn_fail(p, value.col, "the liveness bound must be more than 0");
+        if (within)
+            l->within_ns = ns;
+        else
+            l->after_ns = ns;
+    }
+    if (!has_within)
+        return scn_fail(p, directive->col,
+                        "'liveness' needs within=DURATION, the bound, e.g. 'liveness within=3s'");
+    l->line = p->line.number;
+    l->col = directive->col;
+    return true;
+}
+
 static bool scn_parse_network(scn_parser *p, const scn_token *directive) {
     return scn_parse_pairs(p, directive, scn_network_keys, SCN_COUNT(scn_network_keys),
                            "network latency=1ms..5ms drop=1%");
@@ -1466,7 +1510,7 @@ static const scn_directive scn_directives[] = {
     {"cluster", scn_parse_cluster}, {"seed", scn_parse_seed}, {"run", scn_parse_run},
     {"network", scn_parse_network}, {"disk", scn_parse_disk},       {"workload", scn_parse_workload},
     {"budget", scn_parse_budget},   {"node", scn_parse_node},       {"at", scn_parse_at},
-    {"expect", scn_parse_expect},   {"link", scn_parse_link},
+    {"expect", scn_parse_expect},   {"link", scn_parse_link},       {"liveness", scn_parse_liveness},
 };
 
 static bool scn_parse_line(scn_parser *p) {
@@ -1494,6 +1538,40 @@ static bool scn_parse_line(scn_parser *p) {
 
 /* Checks that need the whole file: the cluster line, and actions within
  * the run time (a `run` line may come after the actions). */
+uint64_t pod_scenario_quiet_ns(const pod_scenario *scn) {
+    uint64_t quiet = scn->liveness.after_ns;
+    for (uint32_t i = 0; i < scn->action_count; i++) {
+        const pod_action *a = &scn->actions[i];
+        uint64_t end = a->at_ns;
+        if (a->kind == POD_ACT_FLAP)
+            end = a->until_ns;
+        if (a->kind == POD_ACT_CLOG)
+            end = a->for_ns > UINT64_MAX - a->at_ns ? UINT64_MAX : a->at_ns + a->for_ns;
+        if (end > quiet)
+            quiet = end;
+    }
+    return quiet;
+}
+
+/* The liveness bound must end within the run. */
+static bool scn_check_liveness(scn_parser *p) {
+    const pod_scenario *scn = p->scn;
+    const pod_liveness *l = &scn->liveness;
+    if (l->line == 0)
+        return true;
+    uint64_t quiet = pod_scenario_quiet_ns(scn);
+    if (quiet <= scn->run_ns && l->within_ns <= scn->run_ns - quiet)
+        return true;
+    char q_text[SCN_DURATION_TEXT_SIZE], w_text[SCN_DURATION_TEXT_SIZE], r_text[SCN_DURATION_TEXT_SIZE];
+    scn_format_duration(quiet, q_text);
+    scn_format_duration(l->within_ns, w_text);
+    scn_format_duration(scn->run_ns, r_text);
+    return scn_fail_at(p->err, l->line, l->col,
+                       "the liveness bound ends after the run: the faults stop at %s, plus within=%s, "
+                       "but the run is %s; lengthen the run or shorten the bound",
+                       q_text, w_text, r_text);
+}
+
 static bool scn_check_complete(scn_parser *p) {
     const pod_scenario *scn = p->scn;
     if (p->cluster_line == 0)
@@ -1516,7 +1594,7 @@ static bool scn_check_complete(scn_parser *p) {
             "time %s is after the end of the run (%s by default; set it with 'run DURATION')", at,
             run);
     }
-    return true;
+    return scn_check_liveness(p);
 }
 
 /* Keeps the path for messages; a path too long for the field keeps its

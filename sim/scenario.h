@@ -190,6 +190,19 @@ typedef struct pod_budget {
     uint64_t pending_max;     /* events pending at once */
 } pod_budget;
 
+/* `liveness within=D [after=T]`: once the faults have stopped — at the
+ * end of the last action's effect, or at T if that is later — a majority is
+ * up and connected, a leader is elected and every client request pending
+ * then or sent later is answered, each within D; and by the end of the
+ * run every live node has applied what was committed by then. Checked by
+ * sim/check_liveness.c. within_ns 0: no liveness line. */
+typedef struct pod_liveness {
+    uint64_t within_ns;       /* D (> 0) */
+    uint64_t after_ns;        /* T; 0 when not given */
+    uint32_t line;            /* where it was written, for messages; 0: none */
+    uint32_t col;
+} pod_liveness;
+
 typedef struct pod_scenario {
     char path[256];           /* for messages */
     char node_type[POD_SCN_NAME_MAX + 1];
@@ -210,6 +223,7 @@ typedef struct pod_scenario {
     uint32_t action_count;
     pod_expect expects[POD_SCN_EXPECTS_MAX];
     uint32_t expect_count;
+    pod_liveness liveness;
 } pod_scenario;
 
 /* Where parsing failed and what was expected. */
@@ -229,6 +243,10 @@ bool pod_scenario_parse(pod_scenario *scn, const char *path, const char *text, s
 /* Reads and parses a file. A missing or unreadable file is an error with
  * line 0. */
 bool pod_scenario_load(pod_scenario *scn, const char *path, pod_scn_error *err);
+
+/* When the faults of `scn` stop: the latest of its actions' times, flap
+ * ends, clog releases and the liveness line's after=. */
+uint64_t pod_scenario_quiet_ns(const pod_scenario *scn);
 
 /* Formats "path:line:col: error: message" (or "path: error: message"). */
 void pod_scn_error_format(const pod_scn_error *err, const char *path, char *out, size_t out_len);

@@ -311,6 +311,11 @@ static const char *scn_w_check(const pod_scenario *scn) {
         if (why != NULL)
             return why;
     }
+    if (scn->liveness.within_ns > 0) {
+        uint64_t quiet = pod_scenario_quiet_ns(scn);
+        if (quiet > scn->run_ns || scn->liveness.within_ns > scn->run_ns - quiet)
+            return "the liveness bound ends after the run";
+    }
     if (scn->expect_count > POD_SCN_EXPECTS_MAX)
         return "too many expectations";
     for (uint32_t i = 0; i < scn->expect_count; i++) {
@@ -758,8 +763,17 @@ static void scn_w_scenario(scn_w *w, const pod_scenario *scn, const char *header
         scn_w_str(w, "\n");
     for (uint32_t i = 0; i < scn->action_count; i++)
         scn_w_action(w, scn, &scn->actions[i]);
-    if (scn->expect_count > 0)
+    if (scn->expect_count > 0 || scn->liveness.within_ns > 0)
         scn_w_str(w, "\n");
+    if (scn->liveness.within_ns > 0) {
+        scn_w_str(w, "liveness within=");
+        scn_w_duration(w, scn->liveness.within_ns);
+        if (scn->liveness.after_ns > 0) {
+            scn_w_str(w, " after=");
+            scn_w_duration(w, scn->liveness.after_ns);
+        }
+        scn_w_str(w, "\n");
+    }
     for (uint32_t i = 0; i < scn->expect_count; i++) {
         const pod_expect *e = &scn->expects[i];
         scn_w_fmt(w, "expect %s %s %" PRIu64 "\n", e->counter, scn_w_cmp_name(e->cmp), e->value);
@@ -1076,7 +1090,11 @@ static bool scn_eq_lists(const scn_eq *q, const pod_scenario *a, const pod_scena
         if (!scn_eq_u64_at(q, "expects", i, "value", ea->value, eb->value))
             return false;
     }
-    return true;
+    /* Without a bound there is no liveness line, whatever after= says. */
+    if (!scn_eq_u64(q, "liveness.within_ns", a->liveness.within_ns, b->liveness.within_ns))
+        return false;
+    return a->liveness.within_ns == 0 ||
+           scn_eq_u64(q, "liveness.after_ns", a->liveness.after_ns, b->liveness.after_ns);
 }
 
 bool pod_scenario_equal(const pod_scenario *a, const pod_scenario *b, char *why, size_t why_len) {

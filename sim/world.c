@@ -75,6 +75,17 @@ bool pod_check_node_view(const pod_world *world, uint16_t node, pod_node_view *o
     return true;
 }
 
+bool pod_check_node_live(const pod_world *world, uint16_t node) {
+    assert(node < world->node_count);
+    const pod_world_node *n = &world->nodes[node];
+    return n->up && n->mem && !n->paused;
+}
+
+bool pod_check_link_open(const pod_world *world, uint16_t from, uint16_t to) {
+    assert(from < world->node_count && to < world->node_count);
+    return !world->blocked[from][to];
+}
+
 const pod_disk *pod_check_node_disk(const pod_world *world, uint16_t node) {
     assert(node < world->node_count);
     return world->nodes[node].disk;

@@ -10,9 +10,16 @@
  *                                         miss it, so it is driven by the
  *                                         leader nemesis of
  *                                         scenarios/rkv-figure8.scn, seeds as
- *                                         written.
- * The replication checker must catch each within a few hundred seeds, on
- * which the real node passes (tests/test_rkv.c sweeps the same seeds). */
+ *                                         written;
+ *   PODSIM_TEST_BREAK_NO_REELECTION       a node that has known a term never
+ *                                         stands for election again: safe,
+ *                                         but once the first leader is gone
+ *                                         the cluster never serves again —
+ *                                         for the liveness checker, on
+ *                                         scenarios/rkv-leader-crash-5.scn.
+ * The named checker must catch each within a few hundred seeds, on which
+ * the real node passes (tests/test_rkv.c and tests/test_rkv_scenarios.c
+ * sweep the same seeds). */
 #include <criterion/criterion.h>
 
 #include <stdio.h>
@@ -26,10 +33,17 @@
 #define BREAKAGE "a follower acknowledging before persisting"
 #define TEETH_SCENARIO "rkv-fuzz.scn"
 #define TEETH_SWARM true
+#define TEETH_CHECK "replication"
 #elif defined(PODSIM_TEST_BREAK_OLD_TERM_COMMIT)
 #define BREAKAGE "a leader committing an older term's entry by counting replicas"
 #define TEETH_SCENARIO "rkv-figure8.scn"
 #define TEETH_SWARM false
+#define TEETH_CHECK "replication"
+#elif defined(PODSIM_TEST_BREAK_NO_REELECTION)
+#define BREAKAGE "a cluster whose nodes never stand for election a second time"
+#define TEETH_SCENARIO "rkv-leader-crash-5.scn"
+#define TEETH_SWARM false
+#define TEETH_CHECK "liveness"
 #else
 #error "teeth_rkv.c needs a breakage switch"
 #endif
@@ -45,9 +59,9 @@ Test(rkv_teeth, the_breakage_is_caught_within_a_few_hundred_seeds) {
         if (v == POD_VERDICT_VIOLATION) found = seed;
     }
     cr_assert_neq(found, 0u, "%s escaped 400 seeds of %s", BREAKAGE, TEETH_SCENARIO);
-    /* The replication checker, not some other failure, must be what bites. */
-    cr_assert_str_eq(r.check, "replication", "%s was caught by %s, not the replication checker: %s", BREAKAGE,
-                     r.check, r.message);
+    /* The named checker, not some other failure, must be what bites. */
+    cr_assert_str_eq(r.check, TEETH_CHECK, "%s was caught by %s, not the %s checker: %s", BREAKAGE, r.check,
+                     TEETH_CHECK, r.message);
     fprintf(stderr, "%s: caught at seed %lu of %s [%s] by %s: %s\n", BREAKAGE, (unsigned long)found,
             TEETH_SCENARIO, mix, r.check, r.message);
     free(scn);

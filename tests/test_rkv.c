@@ -88,13 +88,8 @@ static void sweep(const char *file, uint64_t seeds, bool swarm) {
     free(scn);
 }
 
-Test(rkv_scenarios, leader_crash_every_seed_passes) { sweep("rkv-leader-crash.scn", 20, false); }
 
 Test(rkv_scenarios, fuzz_mixes_pass) { sweep("rkv-fuzz.scn", 100, true); }
-
-/* The seeds on which teeth_rkv_old_term_commit catches the Figure 8
- * breakage (about half of them) must all pass with the real rule. */
-Test(rkv_scenarios, figure8_every_seed_passes) { sweep("rkv-figure8.scn", 100, false); }
 
 /* Saves queued behind one in flight must never be written over the last
  * durable one: crash with the disk tearing every unsynced write, many

@@ -1111,3 +1111,29 @@ Test(targets, errors) {
     PARSE_ERR(CLUSTER "at 1s block rest -> rest\n", 2, 21, "both sides of the block are 'rest'");
     PARSE_ERR(CLUSTER "at 1s clog leader -> n2 for 1s\n", 2, 12, "expected a node name like n1, found 'leader'");
 }
+
+/* ---- liveness ---- */
+
+Test(liveness_line, parses_and_takes_its_quiet_point_from_the_actions) {
+    PARSE_OK(CLUSTER "run 10s\nat 2s crash n1\nat 3s restart n1\nat 4s clog n1 -> n2 for 2s\nliveness within=3s\n");
+    cr_assert_eq(scn.liveness.within_ns, 3000000000u);
+    cr_assert_eq(scn.liveness.after_ns, 0u);
+    cr_assert_eq(pod_scenario_quiet_ns(&scn), 6000000000u, "a clog's release is a fault's end");
+    PARSE_OK(CLUSTER "run 10s\nat 1s..5s flap n1 | n2,n3 every 1s\nliveness after=2s within=1s\n");
+    cr_assert_eq(pod_scenario_quiet_ns(&scn), 5000000000u, "a flap's end is a fault's end");
+    PARSE_OK(CLUSTER "run 10s\nat 1s crash n1\nliveness within=1s after=7s\n");
+    cr_assert_eq(pod_scenario_quiet_ns(&scn), 7000000000u, "after= may set a later point");
+    PARSE_OK("liveness within=1s\n" CLUSTER);
+}
+
+Test(liveness_line, errors) {
+    PARSE_ERR(CLUSTER "liveness\n", 2, 9, "expected within=DURATION after 'liveness'");
+    PARSE_ERR(CLUSTER "liveness after=1s\n", 2, 1, "'liveness' needs within=DURATION");
+    PARSE_ERR(CLUSTER "liveness within=0s\n", 2, 17, "must be more than 0");
+    PARSE_ERR(CLUSTER "liveness withn=1s\n", 2, 10, "unknown 'liveness' key 'withn' (did you mean 'within'?)");
+    PARSE_ERR(CLUSTER "liveness within=1s within=2s\n", 2, 20, "'within' is given twice");
+    PARSE_ERR(CLUSTER "liveness within=1s\nliveness within=2s\n", 3, 1, "'liveness' is already given on line 2");
+    PARSE_ERR(CLUSTER "run 5s\nat 4s crash n1\nliveness within=2s\n", 4, 1,
+              "the liveness bound ends after the run: the faults stop at 4s, plus within=2s, but the run is 5s");
+    PARSE_ERR(CLUSTER "run 5s\n  liveness within=1s after=5s\n", 3, 3, "the liveness bound ends after the run");
+}

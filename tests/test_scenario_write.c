@@ -1084,6 +1084,18 @@ static void rnd_scenario(rnd *r, pod_scenario *s) {
         rnd_value(r, p->value);
     }
     rnd_actions(r, s);
+    /* A liveness line, when its bound fits in the run (after= junk
+     * otherwise: without a bound it must not matter). */
+    s->liveness.after_ns = 0;
+    uint64_t quiet = pod_scenario_quiet_ns(s);
+    if (rnd_chance(r, 30) && quiet < s->run_ns) {
+        if (rnd_chance(r, 50))
+            s->liveness.after_ns = quiet + rnd_duration(r, s->run_ns - quiet - 1);
+        quiet = pod_scenario_quiet_ns(s);
+        s->liveness.within_ns = 1 + rnd_duration(r, s->run_ns - quiet - 1);
+    } else {
+        s->liveness.after_ns = rnd_next(r);
+    }
     rnd_links(r, s); /* after the actions, which may shrink the cluster */
     s->expect_count = rnd_chance(r, 5) ? POD_SCN_EXPECTS_MAX : (uint32_t)rnd_below(r, 4);
     for (uint32_t i = 0; i < s->expect_count; i++) {
