@@ -1,15 +1,77 @@
 /* test_liveness.c — the `liveness within=D` line and its checker
- * (sim/check_liveness.c): each of its conditions is seen to pass on a
- * healthy run and to fire on a run that cannot recover. (The breakage of a
- * node that never stands for election again is tests/teeth_rkv.c, built
- * with PODSIM_TEST_BREAK_NO_REELECTION.) */
+ * (sim/check_liveness.c): each of its conditions (majority, requests,
+ * convergence) is seen to pass on a healthy run and to fire on a run that
+ * cannot recover. (The leader condition's breakage, a node that never
+ * stands for election again, is tests/teeth_rkv.c built with
+ * PODSIM_TEST_BREAK_NO_REELECTION.) */
 #include <criterion/criterion.h>
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "nodes/registry.h"
+#include "nodes/rkv_node.h"
 #include "tests/support.h"
+
+/* A broken rkv node for the convergence condition: n3 hangs at 1 s without
+ * crashing — it still answers the world's view (up, running, its old term)
+ * but ignores every message and timer. The other two keep a majority, elect,
+ * commit and answer the clients; only convergence can notice n3. */
+typedef struct hung {
+    void *inner;
+    pod_env *env;
+} hung;
+
+static bool hung_now(const hung *h) {
+    return h->env->self == 2 && h->env->ops->now_ns(h->env) >= 1000000000u;
+}
+
+static void *hung_start(pod_env *env, const pod_node_param *params, int count) {
+    hung *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->env = env;
+    h->inner = pod_rkv_node_type.start(env, params, count);
+    if (!h->inner) {
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+static void hung_stop(void *mem) {
+    hung *h = mem;
+    pod_rkv_node_type.stop(h->inner);
+    free(h);
+}
+
+static void hung_on_message(void *mem, pod_addr from, const uint8_t *b, uint32_t len) {
+    hung *h = mem;
+    if (!hung_now(h)) pod_rkv_node_type.on_message(h->inner, from, b, len);
+}
+
+static void hung_on_timer(void *mem, uint64_t id, uint64_t cookie) {
+    hung *h = mem;
+    if (!hung_now(h)) pod_rkv_node_type.on_timer(h->inner, id, cookie);
+}
+
+static void hung_on_disk(void *mem, const pod_disk_done *done) {
+    pod_rkv_node_type.on_disk(((hung *)mem)->inner, done);
+}
+
+static void hung_view(const void *mem, pod_node_view *out) {
+    pod_rkv_node_type.view(((const hung *)mem)->inner, out);
+}
+
+static const pod_node_type hung_follower_type = {
+    .name = "rkv", /* so the replication checker watches it too */
+    .check_params = NULL,
+    .start = hung_start,
+    .stop = hung_stop,
+    .on_message = hung_on_message,
+    .on_timer = hung_on_timer,
+    .on_disk = hung_on_disk,
+    .view = hung_view,
+};
 
 static pod_verdict run_text(const char *text, uint64_t seed, pod_run_result *r) {
     pod_scenario *scn = test_scenario(text);
@@ -66,4 +128,23 @@ Test(liveness, no_line_no_check) {
     pod_run_result r;
     cr_assert_eq(run_text(RKV3 "at 1s crash n1\nat 1s crash n2\n", 1, &r), POD_VERDICT_PASS, "%s: %s", r.check,
                  r.message);
+}
+
+/* n3 hangs: the replication checker sees nothing wrong (it applies nothing
+ * new, so nothing different), the cluster serves — convergence fires. Some
+ * seeds may have n3 leading at 1 s; the rest must catch it. */
+Test(liveness, a_hung_follower_fails_convergence) {
+    pod_scenario *scn = test_scenario(RKV3 "liveness within=1.5s\n");
+    uint32_t caught = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        pod_run_result r;
+        pod_verdict v = test_run(scn, &hung_follower_type, seed, &r);
+        cr_assert_neq(v, POD_VERDICT_ERROR);
+        if (v == POD_VERDICT_VIOLATION && strcmp(r.check, "liveness") == 0 &&
+            strstr(r.message, "expected every live node to converge") != NULL) {
+            caught++;
+        }
+    }
+    free(scn);
+    cr_assert_geq(caught, 5u, "a hung follower escaped convergence on %u of 10 seeds", 10 - caught);
 }
