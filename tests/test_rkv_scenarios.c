@@ -37,7 +37,7 @@
 /* Seeds swept per scenario: a Release run of these costs 5..40 ms, under
  * AddressSanitizer several times that. */
 #ifdef RKV_SCN_SANITIZED
-#define RKV_SCN_SCALE_DIV 5u
+#define RKV_SCN_SCALE_DIV 10u
 #else
 #define RKV_SCN_SCALE_DIV 1u
 #endif
