@@ -705,6 +705,11 @@ static void rkv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {
     if (nd->failed) return;
     if (cookie == TIMER_ELECTION && timer_id == nd->election_timer) {
         nd->election_timer = 0;
+#ifdef PODSIM_TEST_BREAK_NO_REELECTION
+        /* Test-only breakage (tests/teeth_rkv.c): a node that has known a
+         * term never stands again, so only the first election ever happens. */
+        if (nd->clock.term > 0) return;
+#endif
         if (nd->role != POD_ROLE_LEADER) become_candidate(nd);
     } else if (cookie == TIMER_HEARTBEAT && timer_id == nd->heartbeat_timer) {
         nd->heartbeat_timer = 0;

@@ -51,6 +51,10 @@ uint64_t pod_check_now(const pod_world *world);
 uint16_t pod_check_node_count(const pod_world *world);
 /* The node's read-only view; false while it is down. */
 bool pod_check_node_view(const pod_world *world, uint16_t node, pod_node_view *out);
+/* Up and not paused: a node that handles what reaches it. */
+bool pod_check_node_live(const pod_world *world, uint16_t node);
+/* No partition, isolation or block stops what `from` sends to `to`. */
+bool pod_check_link_open(const pod_world *world, uint16_t from, uint16_t to);
 /* The node's disk, for facts on what is durable (read-only). */
 const pod_disk *pod_check_node_disk(const pod_world *world, uint16_t node);
 /* The clients' history so far: every invocation, answer and timeout. */

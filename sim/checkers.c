@@ -6,6 +6,7 @@ extern const pod_checker pod_check_kv_recovery;
 extern const pod_checker pod_check_replication;
 extern const pod_checker pod_check_linearizability_kv;
 extern const pod_checker pod_check_linearizability_rkv;
+extern const pod_checker pod_check_liveness;
 
 const pod_checker *const pod_checkers[] = {
     &pod_check_echo,
@@ -13,5 +14,6 @@ const pod_checker *const pod_checkers[] = {
     &pod_check_replication,
     &pod_check_linearizability_kv,
     &pod_check_linearizability_rkv,
+    &pod_check_liveness,
     NULL,
 };

@@ -330,6 +330,56 @@ static bool scn_want_node_word(scn_parser *p, const char *after, scn_token *word
     return scn_want_node(p, word, node);
 }
 
+/* Run-time targets (scenario.h): `leader`, `last_leader`, and in block
+ * and partition lines `rest`. True when tok is one of them. */
+static bool scn_target_word(const scn_token *tok, bool allow_rest, uint16_t *node) {
+    if (scn_token_is(tok, "leader"))
+        *node = POD_NODE_LEADER;
+    else if (scn_token_is(tok, "last_leader"))
+        *node = POD_NODE_LAST_LEADER;
+    else if (allow_rest && scn_token_is(tok, "rest"))
+        *node = POD_NODE_REST;
+    else
+        return false;
+    return true;
+}
+
+/* A node name, or a run-time target. Targets need no cluster line before
+ * them, but the cluster must have 2 nodes or more to have a leader. */
+static bool scn_want_node_or_target(scn_parser *p, const scn_token *tok, bool allow_rest,
+                                    uint16_t *node) {
+    char q[SCN_QUOTE_SIZE];
+    if (scn_target_word(tok, allow_rest, node)) {
+        if (p->cluster_line == 0)
+            return scn_fail(p, tok->col, "run-time targets need the 'cluster' line first");
+        if (p->scn->node_count < 2)
+            return scn_fail(p, tok->col,
+                            "%s needs a cluster of 2 nodes or more; this one has only n1",
+                            scn_q(q, tok));
+        return true;
+    }
+    if (!scn_is_node_shape(tok))
+        return scn_fail(p, tok->col,
+                        "expected a node name like n1, found %s (or a run-time target: leader, "
+                        "last_leader%s)",
+                        scn_q(q, tok), allow_rest ? ", rest" : "");
+    return scn_want_node(p, tok, node);
+}
+
+/* The same where punctuation needs no spaces around it (block). */
+static bool scn_want_node_or_target_word(scn_parser *p, const char *after, bool allow_rest,
+                                         scn_token *word, uint16_t *node) {
+    char q[SCN_QUOTE_SIZE];
+    if (!scn_next_word(&p->cur, word))
+        return scn_fail(p, scn_end_col(p), "expected a node name after '%s'", after);
+    if (word->len == 0) {
+        scn_token found = scn_peek_token(&p->cur);
+        return scn_fail(p, found.col, "expected a node name like n1 after '%s', found %s", after,
+                        scn_q(q, &found));
+    }
+    return scn_want_node_or_target(p, word, allow_rest, node);
+}
+
 /* ---- KEY=VALUE lines: cluster, network, budget ---- */
 
 typedef bool (*scn_value_fn)(scn_parser *p, const scn_token *value);
@@ -818,6 +868,50 @@ static bool scn_parse_run(scn_parser *p, const scn_token *directive) {
     return scn_expect_end(p, directive);
 }
 
+/* `liveness within=D [after=T]`, once per file. The run must last until
+ * the bound: checked at the end of the file, with the actions. */
+static bool scn_parse_liveness(scn_parser *p, const scn_token *directive) {
+    char q[SCN_QUOTE_SIZE];
+    pod_liveness *l = &p->scn->liveness;
+    if (l->line != 0)
+        return scn_fail(p, directive->col, "'liveness' is already given on line %u", l->line);
+    bool has_within = false, has_after = false;
+    scn_token tok;
+    if (scn_cursor_at_end(&p->cur))
+        return scn_fail(p, scn_end_col(p),
+                        "expected within=DURATION after 'liveness', e.g. 'liveness within=3s'");
+    /* Each pass consumes one non-empty token: bounded by the line. */
+    while (scn_next_token(&p->cur, &tok)) {
+        scn_token key, value;
+        if (!scn_split_pair(p, &tok, &key, &value))
+            return false;
+        bool within = scn_token_is(&key, "within");
+        if (!within && !scn_token_is(&key, "after")) {
+            static const char *const keys[] = {"within", "after"};
+            return scn_fail_unknown(p, &key, "'liveness' key", keys, 2);
+        }
+        bool *seen = within ? &has_within : &has_after;
+        if (*seen)
+            return scn_fail(p, key.col, "%s is given twice on this line", scn_q(q, &key));
+        *seen = true;
+        uint64_t ns = 0;
+        if (!scn_want_duration(p, &value, &ns))
+            return false;
+        if (within && ns == 0)
+            return scn_fail(p, value.col, "the liveness bound must be more than 0");
+        if (within)
+            l->within_ns = ns;
+        else
+            l->after_ns = ns;
+    }
+    if (!has_within)
+        return scn_fail(p, directive->col,
+                        "'liveness' needs within=DURATION, the bound, e.g. 'liveness within=3s'");
+    l->line = p->line.number;
+    l->col = directive->col;
+    return true;
+}
+
 static bool scn_parse_network(scn_parser *p, const scn_token *directive) {
     return scn_parse_pairs(p, directive, scn_network_keys, SCN_COUNT(scn_network_keys),
                            "network latency=1ms..5ms drop=1%");
@@ -1031,18 +1125,62 @@ static bool scn_parse_node_arg(scn_parser *p, const scn_token *verb, pod_action 
     if (!scn_next_token(&p->cur, &tok))
         return scn_fail(p, scn_end_col(p), "expected a node after '%.*s', e.g. '%.*s n1'",
                         (int)verb->len, verb->ptr, (int)verb->len, verb->ptr);
-    return scn_want_node(p, &tok, &a->node);
+    return scn_want_node_or_target(p, &tok, false, &a->node);
 }
 
+/* `block n1 -> n2`; with run-time targets also `block leader -> rest`,
+ * `block rest -> leader` or `block leader -> n2`. `rest` stands for every
+ * node but the other side's, so it needs a target there. */
 static bool scn_parse_block(scn_parser *p, pod_action *a) {
+    char q[SCN_QUOTE_SIZE];
     scn_token from, to;
     bool both = false;
-    if (!scn_want_node_word(p, "block", &from, &a->node) ||
+    if (!scn_want_node_or_target_word(p, "block", true, &from, &a->node) ||
         !scn_want_arrow(p, &from, false, "block n1 -> n2", &both) ||
-        !scn_want_node_word(p, "->", &to, &a->peer))
+        !scn_want_node_or_target_word(p, "->", true, &to, &a->peer))
         return false;
     if (a->peer == a->node)
-        return scn_fail(p, to.col, "a node cannot block messages to itself");
+        return scn_fail(p, to.col, a->node < POD_NODES_MAX
+                                       ? "a node cannot block messages to itself"
+                                       : "both sides of the block are %s; expected two sides",
+                        scn_q(q, &to));
+    if (a->node == POD_NODE_REST && !pod_node_is_target(a->peer))
+        return scn_fail(p, from.col,
+                        "'rest' means every node but a leader target on the other side, e.g. "
+                        "'block rest -> leader'; found %s there",
+                        scn_q(q, &to));
+    if (a->peer == POD_NODE_REST && !pod_node_is_target(a->node))
+        return scn_fail(p, to.col,
+                        "'rest' means every node but a leader target on the other side, e.g. "
+                        "'block leader -> rest'; found %s there",
+                        scn_q(q, &from));
+    return true;
+}
+
+/* `partition leader | rest` (or last_leader): the target alone, everyone
+ * else together; resolved when the action runs. The target word is read. */
+static bool scn_parse_target_partition(scn_parser *p, const scn_token *target, pod_action *a) {
+    char q[SCN_QUOTE_SIZE];
+    scn_token rest;
+    scn_skip_blanks(&p->cur);
+    if (scn_cursor_at_end(&p->cur) || p->cur.ptr[p->cur.pos] != '|') {
+        scn_token found = scn_peek_token(&p->cur);
+        if (scn_cursor_at_end(&p->cur))
+            found.col = scn_end_col(p);
+        return scn_fail(p, found.col, "expected '| rest' after %s, e.g. 'partition %.*s | rest'",
+                        scn_q(q, target), (int)target->len, target->ptr);
+    }
+    p->cur.pos++;
+    bool more = scn_next_word(&p->cur, &rest);
+    if (!more || !scn_token_is(&rest, "rest")) {
+        uint32_t col = !more ? scn_end_col(p) : rest.len > 0 ? rest.col : scn_peek_token(&p->cur).col;
+        return scn_fail(p, col,
+                        "a partition around %s has two groups, the target and the rest: expected "
+                        "'rest' after '|'",
+                        scn_q(q, target));
+    }
+    a->group_count = 2;
+    memset(a->group_of, 0, sizeof a->group_of);
     return true;
 }
 
@@ -1086,6 +1224,23 @@ static bool scn_parse_groups(scn_parser *p, const scn_token *verb, bool flap, po
      * the line, so there are at most len/2 + 1 passes. */
     for (size_t pass = 0; pass <= p->cur.len; pass++) {
         uint16_t node = 0;
+        scn_cursor before = p->cur;
+        if (scn_next_word(&p->cur, &word) && scn_target_word(&word, true, &node)) {
+            if (flap)
+                return scn_fail(p, word.col,
+                                "a flap takes node names, found %s; run-time targets are for "
+                                "crash, restart, pause, resume, isolate, block and partition",
+                                scn_q(q_word, &word));
+            if (pass != 0 || node == POD_NODE_REST)
+                return scn_fail(p, word.col,
+                                "%s stands alone: expected 'partition leader | rest' (or "
+                                "last_leader)",
+                                scn_q(q_word, &word));
+            if (!scn_want_node_or_target(p, &word, true, &a->node))
+                return false;
+            return scn_parse_target_partition(p, &word, a);
+        }
+        p->cur = before;
         if (!scn_want_node_word(p, after, &word, &node))
             return false;
         if (a->group_of[node] != SCN_NO_GROUP)
@@ -1355,7 +1510,7 @@ static const scn_directive scn_directives[] = {
     {"cluster", scn_parse_cluster}, {"seed", scn_parse_seed}, {"run", scn_parse_run},
     {"network", scn_parse_network}, {"disk", scn_parse_disk},       {"workload", scn_parse_workload},
     {"budget", scn_parse_budget},   {"node", scn_parse_node},       {"at", scn_parse_at},
-    {"expect", scn_parse_expect},   {"link", scn_parse_link},
+    {"expect", scn_parse_expect},   {"link", scn_parse_link},       {"liveness", scn_parse_liveness},
 };
 
 static bool scn_parse_line(scn_parser *p) {
@@ -1383,6 +1538,40 @@ static bool scn_parse_line(scn_parser *p) {
 
 /* Checks that need the whole file: the cluster line, and actions within
  * the run time (a `run` line may come after the actions). */
+uint64_t pod_scenario_quiet_ns(const pod_scenario *scn) {
+    uint64_t quiet = scn->liveness.after_ns;
+    for (uint32_t i = 0; i < scn->action_count; i++) {
+        const pod_action *a = &scn->actions[i];
+        uint64_t end = a->at_ns;
+        if (a->kind == POD_ACT_FLAP)
+            end = a->until_ns;
+        if (a->kind == POD_ACT_CLOG)
+            end = a->for_ns > UINT64_MAX - a->at_ns ? UINT64_MAX : a->at_ns + a->for_ns;
+        if (end > quiet)
+            quiet = end;
+    }
+    return quiet;
+}
+
+/* The liveness bound must end within the run. */
+static bool scn_check_liveness(scn_parser *p) {
+    const pod_scenario *scn = p->scn;
+    const pod_liveness *l = &scn->liveness;
+    if (l->line == 0)
+        return true;
+    uint64_t quiet = pod_scenario_quiet_ns(scn);
+    if (quiet <= scn->run_ns && l->within_ns <= scn->run_ns - quiet)
+        return true;
+    char q_text[SCN_DURATION_TEXT_SIZE], w_text[SCN_DURATION_TEXT_SIZE], r_text[SCN_DURATION_TEXT_SIZE];
+    scn_format_duration(quiet, q_text);
+    scn_format_duration(l->within_ns, w_text);
+    scn_format_duration(scn->run_ns, r_text);
+    return scn_fail_at(p->err, l->line, l->col,
+                       "the liveness bound ends after the run: the faults stop at %s, plus within=%s, "
+                       "but the run is %s; lengthen the run or shorten the bound",
+                       q_text, w_text, r_text);
+}
+
 static bool scn_check_complete(scn_parser *p) {
     const pod_scenario *scn = p->scn;
     if (p->cluster_line == 0)
@@ -1405,7 +1594,7 @@ static bool scn_check_complete(scn_parser *p) {
             "time %s is after the end of the run (%s by default; set it with 'run DURATION')", at,
             run);
     }
-    return true;
+    return scn_check_liveness(p);
 }
 
 /* Keeps the path for messages; a path too long for the field keeps its

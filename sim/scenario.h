@@ -36,12 +36,31 @@ typedef enum pod_action_kind {
     POD_ACT_FLAP,        /* at T..U flap n1 | n2 every P: partition, heal, partition... until U */
 } pod_action_kind;
 
+/* Targets resolved at run time (Leader and Followers' nemesis), kept in a
+ * pod_action's node/peer in place of a node number. The world learns who
+ * leads from the node views (role and term), never from a node's insides:
+ *   leader       the up node that reports itself leader with the highest
+ *                term (a paused leader still counts: it still believes);
+ *   last_leader  the node the latest `leader` target resolved to;
+ *   rest         every node but the other side's (block, partition).
+ * No leader (or none yet resolved) makes the action a logged no-op. */
+#define POD_NODE_LEADER ((uint16_t)0xffffu)
+#define POD_NODE_LAST_LEADER ((uint16_t)0xfffeu)
+#define POD_NODE_REST ((uint16_t)0xfffdu)
+
+static inline bool pod_node_is_target(uint16_t node) {
+    return node == POD_NODE_LEADER || node == POD_NODE_LAST_LEADER;
+}
+
 typedef struct pod_action {
     uint64_t at_ns;
     pod_action_kind kind;
     uint32_t line;          /* where it was written, for messages */
-    uint16_t node;          /* CRASH..RESUME, ISOLATE; BLOCK, CLOG: the sender */
-    uint16_t peer;          /* BLOCK, CLOG: the receiver */
+    uint16_t node;          /* CRASH..RESUME, ISOLATE; BLOCK, CLOG: the sender;
+                               or POD_NODE_LEADER/LAST_LEADER (not CLOG); BLOCK:
+                               POD_NODE_REST too; PARTITION: a target means
+                               `partition TARGET | rest` (group_of unused) */
+    uint16_t peer;          /* BLOCK, CLOG: the receiver (BLOCK: or a target, or REST) */
     /* PARTITION, FLAP: group number of each node, 0..group_count-1. */
     uint8_t group_of[POD_NODES_MAX];
     uint8_t group_count;
@@ -171,6 +190,19 @@ typedef struct pod_budget {
     uint64_t pending_max;     /* events pending at once */
 } pod_budget;
 
+/* `liveness within=D [after=T]`: once the faults have stopped — at the
+ * end of the last action's effect, or at T if that is later — a majority is
+ * up and connected, a leader is elected and every client request pending
+ * then or sent later is answered, each within D; and by the end of the
+ * run every live node has applied what was committed by then. Checked by
+ * sim/check_liveness.c. within_ns 0: no liveness line. */
+typedef struct pod_liveness {
+    uint64_t within_ns;       /* D (> 0) */
+    uint64_t after_ns;        /* T; 0 when not given */
+    uint32_t line;            /* where it was written, for messages; 0: none */
+    uint32_t col;
+} pod_liveness;
+
 typedef struct pod_scenario {
     char path[256];           /* for messages */
     char node_type[POD_SCN_NAME_MAX + 1];
@@ -191,6 +223,7 @@ typedef struct pod_scenario {
     uint32_t action_count;
     pod_expect expects[POD_SCN_EXPECTS_MAX];
     uint32_t expect_count;
+    pod_liveness liveness;
 } pod_scenario;
 
 /* Where parsing failed and what was expected. */
@@ -210,6 +243,10 @@ bool pod_scenario_parse(pod_scenario *scn, const char *path, const char *text, s
 /* Reads and parses a file. A missing or unreadable file is an error with
  * line 0. */
 bool pod_scenario_load(pod_scenario *scn, const char *path, pod_scn_error *err);
+
+/* When the faults of `scn` stop: the latest of its actions' times, flap
+ * ends, clog releases and the liveness line's after=. */
+uint64_t pod_scenario_quiet_ns(const pod_scenario *scn);
 
 /* Formats "path:line:col: error: message" (or "path: error: message"). */
 void pod_scn_error_format(const pod_scn_error *err, const char *path, char *out, size_t out_len);

@@ -226,6 +226,23 @@ static const char *scn_w_check_partition(const pod_scenario *scn, const pod_acti
     return NULL;
 }
 
+/* A block side: a node of the cluster, a leader target, or `rest`
+ * opposite a target. */
+static const char *scn_w_check_block(const pod_scenario *scn, const pod_action *a) {
+    bool targets = pod_node_is_target(a->node) || pod_node_is_target(a->peer);
+    for (int side = 0; side < 2; side++) {
+        uint16_t node = side ? a->peer : a->node;
+        uint16_t other = side ? a->node : a->peer;
+        if (node == POD_NODE_REST && !pod_node_is_target(other))
+            return "block: rest without a target on the other side";
+        if (node >= scn->node_count && !pod_node_is_target(node) && node != POD_NODE_REST)
+            return "block names a node outside the cluster";
+    }
+    if (targets && scn->node_count < 2)
+        return "a leader target in a one-node cluster";
+    return a->node != a->peer ? NULL : "block from a node to itself";
+}
+
 static const char *scn_w_check_action(const pod_scenario *scn, const pod_action *a) {
     if (a->at_ns > scn->run_ns)
         return "action after the end of the run";
@@ -235,12 +252,14 @@ static const char *scn_w_check_action(const pod_scenario *scn, const pod_action 
     case POD_ACT_PAUSE:
     case POD_ACT_RESUME:
     case POD_ACT_ISOLATE:
+        if (pod_node_is_target(a->node))
+            return scn->node_count >= 2 ? NULL : "a leader target in a one-node cluster";
         return a->node < scn->node_count ? NULL : "action names a node outside the cluster";
     case POD_ACT_BLOCK:
-        if (a->node >= scn->node_count || a->peer >= scn->node_count)
-            return "block names a node outside the cluster";
-        return a->node != a->peer ? NULL : "block from a node to itself";
+        return scn_w_check_block(scn, a);
     case POD_ACT_PARTITION:
+        if (pod_node_is_target(a->node))
+            return scn->node_count >= 2 ? NULL : "a leader target in a one-node cluster";
         return scn_w_check_partition(scn, a);
     case POD_ACT_HEAL:
         return NULL;
@@ -291,6 +310,11 @@ static const char *scn_w_check(const pod_scenario *scn) {
         why = scn_w_check_action(scn, &scn->actions[i]);
         if (why != NULL)
             return why;
+    }
+    if (scn->liveness.within_ns > 0) {
+        uint64_t quiet = pod_scenario_quiet_ns(scn);
+        if (quiet > scn->run_ns || scn->liveness.within_ns > scn->run_ns - quiet)
+            return "the liveness bound ends after the run";
     }
     if (scn->expect_count > POD_SCN_EXPECTS_MAX)
         return "too many expectations";
@@ -659,6 +683,18 @@ static void scn_w_groups(scn_w *w, const pod_scenario *scn, const pod_action *a)
     }
 }
 
+/* `n3`, or a run-time target's word. */
+static void scn_w_node(scn_w *w, uint16_t node) {
+    if (node == POD_NODE_LEADER)
+        scn_w_str(w, "leader");
+    else if (node == POD_NODE_LAST_LEADER)
+        scn_w_str(w, "last_leader");
+    else if (node == POD_NODE_REST)
+        scn_w_str(w, "rest");
+    else
+        scn_w_fmt(w, "n%u", (unsigned)node + 1);
+}
+
 static void scn_w_action(scn_w *w, const pod_scenario *scn, const pod_action *a) {
     scn_w_str(w, "at ");
     scn_w_duration(w, a->at_ns);
@@ -673,12 +709,22 @@ static void scn_w_action(scn_w *w, const pod_scenario *scn, const pod_action *a)
     case POD_ACT_PAUSE:
     case POD_ACT_RESUME:
     case POD_ACT_ISOLATE:
-        scn_w_fmt(w, " n%u", (unsigned)a->node + 1);
+        scn_w_str(w, " ");
+        scn_w_node(w, a->node);
         break;
     case POD_ACT_BLOCK:
-        scn_w_fmt(w, " n%u -> n%u", (unsigned)a->node + 1, (unsigned)a->peer + 1);
+        scn_w_str(w, " ");
+        scn_w_node(w, a->node);
+        scn_w_str(w, " -> ");
+        scn_w_node(w, a->peer);
         break;
     case POD_ACT_PARTITION:
+        if (pod_node_is_target(a->node)) {
+            scn_w_str(w, " ");
+            scn_w_node(w, a->node);
+            scn_w_str(w, " | rest");
+            break;
+        }
         scn_w_groups(w, scn, a);
         break;
     case POD_ACT_HEAL:
@@ -717,8 +763,17 @@ static void scn_w_scenario(scn_w *w, const pod_scenario *scn, const char *header
         scn_w_str(w, "\n");
     for (uint32_t i = 0; i < scn->action_count; i++)
         scn_w_action(w, scn, &scn->actions[i]);
-    if (scn->expect_count > 0)
+    if (scn->expect_count > 0 || scn->liveness.within_ns > 0)
         scn_w_str(w, "\n");
+    if (scn->liveness.within_ns > 0) {
+        scn_w_str(w, "liveness within=");
+        scn_w_duration(w, scn->liveness.within_ns);
+        if (scn->liveness.after_ns > 0) {
+            scn_w_str(w, " after=");
+            scn_w_duration(w, scn->liveness.after_ns);
+        }
+        scn_w_str(w, "\n");
+    }
     for (uint32_t i = 0; i < scn->expect_count; i++) {
         const pod_expect *e = &scn->expects[i];
         scn_w_fmt(w, "expect %s %s %" PRIu64 "\n", e->counter, scn_w_cmp_name(e->cmp), e->value);
@@ -992,6 +1047,10 @@ static bool scn_eq_action(const scn_eq *q, uint32_t i, uint16_t node_count, cons
                scn_eq_u64_at(q, "actions", i, "every_ns", a->every_ns, b->every_ns) &&
                scn_eq_groups(q, i, node_count, a, b);
     case POD_ACT_PARTITION:
+        /* `partition leader | rest`: the target is all; otherwise the node
+         * field is unused and only the groups count. */
+        if (pod_node_is_target(a->node) || pod_node_is_target(b->node))
+            return scn_eq_u64_at(q, "actions", i, "node", a->node, b->node);
         return scn_eq_groups(q, i, node_count, a, b);
     case POD_ACT_HEAL:
         return true;
@@ -1031,7 +1090,11 @@ static bool scn_eq_lists(const scn_eq *q, const pod_scenario *a, const pod_scena
         if (!scn_eq_u64_at(q, "expects", i, "value", ea->value, eb->value))
             return false;
     }
-    return true;
+    /* Without a bound there is no liveness line, whatever after= says. */
+    if (!scn_eq_u64(q, "liveness.within_ns", a->liveness.within_ns, b->liveness.within_ns))
+        return false;
+    return a->liveness.within_ns == 0 ||
+           scn_eq_u64(q, "liveness.after_ns", a->liveness.after_ns, b->liveness.after_ns);
 }
 
 bool pod_scenario_equal(const pod_scenario *a, const pod_scenario *b, char *why, size_t why_len) {

@@ -113,6 +113,10 @@ static void set_run(pod_scenario *scn, uint64_t run_ns) {
         if (scn->actions[i].at_ns <= run_ns) scn->actions[n++] = scn->actions[i];
     }
     scn->action_count = n;
+    /* A run too short for the liveness bound cannot judge it: the line goes
+     * (the parser would refuse it, and the world would not check it). */
+    uint64_t quiet = pod_scenario_quiet_ns(scn);
+    if (quiet > run_ns || scn->liveness.within_ns > run_ns - quiet) scn->liveness = (pod_liveness){0};
 }
 
 static void shrink_time(shrinker *s) {

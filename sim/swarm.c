@@ -90,6 +90,36 @@ static void add_partitions(swarm_builder *b, uint32_t n) {
     }
 }
 
+/* The nemesis aimed at Leader and Followers: faults on whichever node leads
+ * when they strike (resolved by the world from the nodes' views; no leader
+ * makes them no-ops). Each is undone for every node, not just the target —
+ * another `leader` action may have moved last_leader meanwhile, and a
+ * restart or resume of a running node does nothing. */
+static void add_leader_faults(swarm_builder *b, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t at = any_time(b);
+        uint64_t end = at + any_span(b, 1, 2000);
+        uint64_t shape = pod_rng_below(&b->rng, 5);
+        pod_action a = {.at_ns = at, .node = POD_NODE_LEADER};
+        pod_action_kind undo = POD_ACT_HEAL;
+        switch (shape) {
+        case 0: a.kind = POD_ACT_CRASH; undo = POD_ACT_RESTART; break;
+        case 1: a.kind = POD_ACT_PAUSE; undo = POD_ACT_RESUME; break;
+        case 2: a.kind = POD_ACT_ISOLATE; break;
+        case 3: a.kind = POD_ACT_PARTITION; a.group_count = 2; break;
+        default: a.kind = POD_ACT_BLOCK; a.peer = POD_NODE_REST; break;
+        }
+        add(b, a);
+        if (undo == POD_ACT_HEAL) {
+            add(b, (pod_action){.at_ns = end, .kind = POD_ACT_HEAL});
+            continue;
+        }
+        for (uint16_t node = 0; node < b->base->node_count; node++) {
+            add(b, (pod_action){.at_ns = end, .kind = undo, .node = node});
+        }
+    }
+}
+
 /* Disk faults can fail-stop a node; restarts every ~second bring it back
  * (restarting a running node does nothing). */
 static void add_restarts(swarm_builder *b) {
@@ -166,6 +196,12 @@ bool pod_swarm_apply(const pod_scenario *base, uint64_t seed, pod_scenario *out,
         if (coin(b)) d->sector_bytes = 512;
         add_restarts(b);
     }
+    /* Drawn last, and only for clusters, so that the mixes of every other
+     * class stay what they were for each seed. */
+    if (base->node_count >= 2) {
+        mix.leader = coin(b);
+        if (mix.leader) add_leader_faults(b, (intensity + 1) / 2);
+    }
     sort_added(b);
     mix.actions_added = b->count;
     bool fits = merge(base, b, out);
@@ -176,10 +212,12 @@ bool pod_swarm_apply(const pod_scenario *base, uint64_t seed, pod_scenario *out,
 }
 
 void pod_swarm_describe(const pod_swarm_mix *mix, char *out, size_t out_len) {
-    snprintf(out, out_len, "%s%s%s%s%s%s, %u actions", mix->crashes ? "crashes+" : "",
+    snprintf(out, out_len, "%s%s%s%s%s%s%s, %u actions", mix->crashes ? "crashes+" : "",
              mix->pauses ? "pauses+" : "", mix->partitions ? "partitions+" : "",
-             mix->network ? "network+" : "", mix->disk ? "disk+" : "",
-             (mix->crashes || mix->pauses || mix->partitions || mix->network || mix->disk) ? "" : "none",
+             mix->network ? "network+" : "", mix->disk ? "disk+" : "", mix->leader ? "leader+" : "",
+             (mix->crashes || mix->pauses || mix->partitions || mix->network || mix->disk || mix->leader)
+                 ? ""
+                 : "none",
              mix->actions_added);
     /* "crashes+disk+, 12 actions" reads badly: drop a '+' before the comma. */
     char *plus = strstr(out, "+,");

@@ -1,7 +1,8 @@
 /* swarm.h — swarm testing: for each fuzz seed, a random fault mix on top of
  * a scenario. Each fault class (crashes, pauses, partitions, network loss,
- * disk faults) is switched on or off per seed and given an intensity, so
- * that some seeds get only partitions, some only disk faults, some
+ * disk faults, and in clusters faults aimed at the leader) is switched on
+ * or off per seed and given an intensity, so that some seeds get only
+ * partitions, some only disk faults, some
  * everything — faults that mask each other in a uniform mix get their own
  * seeds (Groce et al., "Swarm Testing", 2012).
  *
@@ -23,6 +24,8 @@ typedef struct pod_swarm_mix {
     bool partitions;  /* partition / isolate / block, each healed */
     bool network;     /* message loss and duplication */
     bool disk;        /* fsync EIO, bit flips, ENOSPC, stalls (with restarts) */
+    bool leader;      /* clusters: crash, pause, isolate, partition or block
+                         whichever node leads at the time (undone later) */
     uint32_t actions_added;
 } pod_swarm_mix;
 

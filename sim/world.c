@@ -88,6 +88,17 @@ bool pod_check_node_view(const pod_world *world, uint16_t node, pod_node_view *o
     return true;
 }
 
+bool pod_check_node_live(const pod_world *world, uint16_t node) {
+    assert(node < world->node_count);
+    const pod_world_node *n = &world->nodes[node];
+    return n->up && n->mem && !n->paused;
+}
+
+bool pod_check_link_open(const pod_world *world, uint16_t from, uint16_t to) {
+    assert(from < world->node_count && to < world->node_count);
+    return !world->blocked[from][to];
+}
+
 const pod_disk *pod_check_node_disk(const pod_world *world, uint16_t node) {
     assert(node < world->node_count);
     return world->nodes[node].disk;
@@ -282,7 +293,14 @@ static void node_resume(pod_world *world, uint16_t id) {
 
 /* --- the scenario's actions ----------------------------------------------- */
 
-static void run_action(pod_world *world, const pod_action *act) {
+static void run_action(pod_world *world, const pod_action *given) {
+    /* A flap schedules its next toggle by its index: it keeps its pointer. */
+    pod_action resolved;
+    const pod_action *act = given;
+    if (given->kind != POD_ACT_FLAP) {
+        if (!pod_world_resolve_action(world, given, &resolved)) return;
+        act = &resolved;
+    }
     switch (act->kind) {
     case POD_ACT_CRASH:
         node_stop(world, act->node, true);

@@ -152,6 +152,9 @@ struct pod_world {
     void *checker_state[16];
     uint32_t checker_count;
     bool fail_stop_requested; /* some node's fail_stop_pending is set */
+    /* world_target.c: the node the latest `leader` target resolved to. */
+    bool has_last_leader;
+    uint16_t last_leader;
     bool internal_error;      /* the violation is the simulator's own failure */
     /* The first violation stops the run. */
     bool violated;
@@ -177,6 +180,14 @@ void pod_net_clog(pod_world *world, const pod_action *act);
 /* `at T..U flap GROUPS every P`: run at T and at each toggle after it (the
  * action schedules its own next toggle); partition or heal by the time. */
 void pod_net_flap(pod_world *world, const pod_action *act);
+
+/* world_target.c: run-time targets (`crash leader`, `partition leader |
+ * rest`...). Resolves `node` (a node or a target) into *out; false, with a
+ * trace note, when the target names nobody now. */
+bool pod_world_resolve_target(pod_world *world, uint16_t node, const char *verb, uint16_t *out);
+/* Writes into *out the action with its targets resolved. False when there is
+ * nothing (more) to do: no leader, or a block with targets, done here. */
+bool pod_world_resolve_action(pod_world *world, const pod_action *act, pod_action *out);
 
 /* world_disk.c: the disk calls of pod_env.h */
 pod_status pod_world_disk_open(pod_env *env, const char *name, uint32_t flags, pod_fd *fd_out);

@@ -42,6 +42,10 @@ printf 'cluster nodes=3 type=ehco\n' >"$tmp/type.scn"
 run 2 run "$tmp/type.scn"; grep -q "type.scn:1:22: error: unknown node type 'ehco'" "$tmp/err"; check "unknown node type" $? "$(cat "$tmp/err")"
 printf 'cluster nodes=3 type=echo\nexpect echo.pong > 1\n' >"$tmp/ctr.scn"
 run 2 run "$tmp/ctr.scn"; grep -q "ctr.scn:2:8: error: unknown counter 'echo.pong'" "$tmp/err"; check "unknown counter" $? "$(cat "$tmp/err")"
+printf 'cluster nodes=3 type=rkv\nrun 5s\nat 1s partition leader | n2,n3\n' >"$tmp/target.scn"
+run 2 run "$tmp/target.scn"; grep -q "target.scn:3:26: error: a partition around 'leader'" "$tmp/err"; check "leader target names file:line:col" $? "$(cat "$tmp/err")"
+printf 'cluster nodes=3 type=rkv\nrun 5s\nat 4s crash leader\nliveness within=2s\n' >"$tmp/live.scn"
+run 2 run "$tmp/live.scn"; grep -q "live.scn:4:1: error: the liveness bound ends after the run" "$tmp/err"; check "liveness bound" $? "$(cat "$tmp/err")"
 
 # --- a pass prints one summary line with seed, events, sim time, hash
 run 0 run scenarios/quickstart.scn --seed 7

@@ -1,12 +1,25 @@
 /* teeth_rkv.c — built twice (tests/CMakeLists.txt), each time with its own
  * copy of nodes/rkv_node.c broken by a build switch:
  *   PODSIM_TEST_BREAK_ACK_BEFORE_PERSIST  a follower acknowledges entries
- *                                         before they are durable;
+ *                                         before they are durable: caught by
+ *                                         fuzz seeds of scenarios/rkv-fuzz.scn
+ *                                         with their swarm mixes;
  *   PODSIM_TEST_BREAK_OLD_TERM_COMMIT     the leader commits an older term's
  *                                         entry by counting replicas (the
- *                                         Raft paper's Figure 8).
- * The replication checker must catch each within a few hundred fuzz seeds
- * of scenarios/rkv-fuzz.scn, on which the real node passes (test_fuzz_rkv). */
+ *                                         Raft paper's Figure 8): random mixes
+ *                                         miss it, so it is driven by the
+ *                                         leader nemesis of
+ *                                         scenarios/rkv-figure8.scn, seeds as
+ *                                         written;
+ *   PODSIM_TEST_BREAK_NO_REELECTION       a node that has known a term never
+ *                                         stands for election again: safe,
+ *                                         but once the first leader is gone
+ *                                         the cluster never serves again —
+ *                                         for the liveness checker, on
+ *                                         scenarios/rkv-leader-crash-5.scn.
+ * The named checker must catch each within a few hundred seeds, on which
+ * the real node passes (tests/test_rkv.c and tests/test_rkv_scenarios.c
+ * sweep the same seeds). */
 #include <criterion/criterion.h>
 
 #include <stdio.h>
@@ -18,24 +31,38 @@
 
 #if defined(PODSIM_TEST_BREAK_ACK_BEFORE_PERSIST)
 #define BREAKAGE "a follower acknowledging before persisting"
+#define TEETH_SCENARIO "rkv-fuzz.scn"
+#define TEETH_SWARM true
+#define TEETH_CHECK "replication"
 #elif defined(PODSIM_TEST_BREAK_OLD_TERM_COMMIT)
 #define BREAKAGE "a leader committing an older term's entry by counting replicas"
+#define TEETH_SCENARIO "rkv-figure8.scn"
+#define TEETH_SWARM false
+#define TEETH_CHECK "replication"
+#elif defined(PODSIM_TEST_BREAK_NO_REELECTION)
+#define BREAKAGE "a cluster whose nodes never stand for election a second time"
+#define TEETH_SCENARIO "rkv-leader-crash-5.scn"
+#define TEETH_SWARM false
+#define TEETH_CHECK "liveness"
 #else
 #error "teeth_rkv.c needs a breakage switch"
 #endif
 
 Test(rkv_teeth, the_breakage_is_caught_within_a_few_hundred_seeds) {
     const pod_node_type *type;
-    pod_scenario *scn = test_scenario_file("rkv-fuzz.scn", &type);
+    pod_scenario *scn = test_scenario_file(TEETH_SCENARIO, &type);
     pod_run_result r;
     char mix[96];
     uint64_t found = 0;
     for (uint64_t seed = 1; seed <= 400 && !found; seed++) {
-        pod_verdict v = pod_fuzz_run_seed(scn, type, seed, true, &r, mix, sizeof mix);
+        pod_verdict v = pod_fuzz_run_seed(scn, type, seed, TEETH_SWARM, &r, mix, sizeof mix);
         if (v == POD_VERDICT_VIOLATION) found = seed;
     }
-    cr_assert_neq(found, 0u, "%s escaped 400 fuzz seeds", BREAKAGE);
-    fprintf(stderr, "%s: caught at seed %lu [%s] by %s: %s\n", BREAKAGE, (unsigned long)found, mix, r.check,
-            r.message);
+    cr_assert_neq(found, 0u, "%s escaped 400 seeds of %s", BREAKAGE, TEETH_SCENARIO);
+    /* The named checker, not some other failure, must be what bites. */
+    cr_assert_str_eq(r.check, TEETH_CHECK, "%s was caught by %s, not the %s checker: %s", BREAKAGE, r.check,
+                     TEETH_CHECK, r.message);
+    fprintf(stderr, "%s: caught at seed %lu of %s [%s] by %s: %s\n", BREAKAGE, (unsigned long)found,
+            TEETH_SCENARIO, mix, r.check, r.message);
     free(scn);
 }

@@ -33,7 +33,7 @@ Test(swarm, a_seed_always_draws_the_same_mix_and_seeds_differ) {
 Test(swarm, every_class_is_sometimes_on_and_sometimes_off_and_actions_stay_sorted) {
     pod_scenario *base = test_scenario("cluster nodes=3 type=echo\nrun 10s\nat 5s crash n2\n");
     pod_scenario *out = malloc(sizeof *out);
-    int on[5] = {0};
+    int on[6] = {0};
     for (uint64_t seed = 1; seed <= 64; seed++) {
         pod_swarm_mix m;
         cr_assert(pod_swarm_apply(base, seed, out, &m));
@@ -42,6 +42,7 @@ Test(swarm, every_class_is_sometimes_on_and_sometimes_off_and_actions_stay_sorte
         on[2] += m.partitions;
         on[3] += m.network;
         on[4] += m.disk;
+        on[5] += m.leader; /* a cluster: the leader nemesis is drawn too */
         for (uint32_t i = 1; i < out->action_count; i++) {
             cr_assert_leq(out->actions[i - 1].at_ns, out->actions[i].at_ns, "seed %lu: unsorted", (unsigned long)seed);
         }
@@ -53,7 +54,7 @@ Test(swarm, every_class_is_sometimes_on_and_sometimes_off_and_actions_stay_sorte
         }
         cr_assert(kept, "seed %lu lost the scenario's own action", (unsigned long)seed);
     }
-    for (int k = 0; k < 5; k++) cr_assert(on[k] > 8 && on[k] < 56, "class %d on in %d of 64 seeds", k, on[k]);
+    for (int k = 0; k < 6; k++) cr_assert(on[k] > 8 && on[k] < 56, "class %d on in %d of 64 seeds", k, on[k]);
     free(out);
     free(base);
 }
@@ -136,4 +137,29 @@ Test(fuzz, shards_and_workers_merge_into_the_same_answer) {
     free(whole), free(expect), free(merged), free(workers), free(merged_w);
     for (int k = 0; k < 3; k++) free(shards[k]);
     free(scn);
+}
+
+/* The leader nemesis is drawn last and only for clusters: a single node's
+ * mixes are what they were before it existed, and a cluster's leader
+ * actions name run-time targets, each undone later. */
+Test(swarm, leader_faults_only_for_clusters_and_only_by_target) {
+    pod_scenario *single = test_scenario("cluster nodes=1 type=kv\nrun 10s\n");
+    pod_scenario *cluster = test_scenario("cluster nodes=3 type=rkv\nrun 10s\n");
+    pod_scenario *out = malloc(sizeof *out);
+    uint32_t targeted = 0;
+    for (uint64_t seed = 1; seed <= 64; seed++) {
+        pod_swarm_mix m;
+        cr_assert(pod_swarm_apply(single, seed, out, &m));
+        cr_assert_not(m.leader, "seed %lu: a leader fault for a single node", (unsigned long)seed);
+        for (uint32_t i = 0; i < out->action_count; i++) cr_assert_lt(out->actions[i].node, 1u);
+        cr_assert(pod_swarm_apply(cluster, seed, out, &m));
+        for (uint32_t i = 0; i < out->action_count; i++) {
+            if (out->actions[i].node == POD_NODE_LEADER) targeted++;
+            if (out->actions[i].node == POD_NODE_LEADER) cr_assert(m.leader);
+        }
+    }
+    cr_assert_gt(targeted, 20u, "leader faults drawn only %u times in 64 seeds", targeted);
+    free(out);
+    free(single);
+    free(cluster);
 }

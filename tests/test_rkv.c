@@ -88,7 +88,6 @@ static void sweep(const char *file, uint64_t seeds, bool swarm) {
     free(scn);
 }
 
-Test(rkv_scenarios, leader_crash_every_seed_passes) { sweep("rkv-leader-crash.scn", 20, false); }
 
 Test(rkv_scenarios, fuzz_mixes_pass) { sweep("rkv-fuzz.scn", 100, true); }
 

@@ -1068,3 +1068,72 @@ Test(files, error_format) {
     pod_scn_error_format(&e, "a.scn", tiny, sizeof tiny);
     cr_assert_str_eq(tiny, "a.scn");
 }
+
+/* ---- run-time targets: the leader nemesis ---- */
+
+Test(targets, every_action_that_takes_one) {
+    PARSE_OK(CLUSTER "at 1s crash leader\nat 2s restart last_leader\nat 3s pause leader\n"
+                     "at 4s resume last_leader\nat 5s isolate leader\nat 6s partition leader | rest\n"
+                     "at 7s partition last_leader|rest\nat 8s block leader -> rest\n"
+                     "at 8s block rest->last_leader\nat 9s block leader -> n2\n");
+    cr_assert_eq(scn.action_count, 10);
+    cr_assert_eq(scn.actions[0].node, POD_NODE_LEADER);
+    cr_assert_eq(scn.actions[1].node, POD_NODE_LAST_LEADER);
+    cr_assert_eq(scn.actions[5].kind, POD_ACT_PARTITION);
+    cr_assert_eq(scn.actions[5].node, POD_NODE_LEADER);
+    cr_assert_eq(scn.actions[6].node, POD_NODE_LAST_LEADER);
+    cr_assert_eq(scn.actions[7].node, POD_NODE_LEADER);
+    cr_assert_eq(scn.actions[7].peer, POD_NODE_REST);
+    cr_assert_eq(scn.actions[8].node, POD_NODE_REST);
+    cr_assert_eq(scn.actions[8].peer, POD_NODE_LAST_LEADER);
+    cr_assert_eq(scn.actions[9].peer, 1);
+}
+
+Test(targets, errors) {
+    PARSE_ERR(CLUSTER "at 1s crash leeder\n", 2, 13,
+              "expected a node name like n1, found 'leeder' (or a run-time target: leader, "
+              "last_leader)");
+    PARSE_ERR(CLUSTER "at 1s crash rest\n", 2, 13, "found 'rest'");
+    PARSE_ERR("cluster nodes=1 type=rkv\nat 1s crash leader\n", 2, 13,
+              "'leader' needs a cluster of 2 nodes or more");
+    PARSE_ERR("at 1s crash leader\n" CLUSTER, 1, 13, "run-time targets need the 'cluster' line first");
+    PARSE_ERR(CLUSTER "at 1s crash leader n2\n", 2, 20, "unexpected 'n2'");
+    PARSE_ERR(CLUSTER "at 1s partition leader\n", 2, 23, "expected '| rest' after 'leader'");
+    PARSE_ERR(CLUSTER "at 1s partition leader | n2,n3\n", 2, 26, "expected 'rest' after '|'");
+    PARSE_ERR(CLUSTER "at 1s partition leader |\n", 2, 25, "expected 'rest' after '|'");
+    PARSE_ERR(CLUSTER "at 1s partition leader | rest | n1\n", 2, 31, "unexpected '|");
+    PARSE_ERR(CLUSTER "at 1s partition n1 | leader\n", 2, 22, "'leader' stands alone");
+    PARSE_ERR(CLUSTER "at 1s partition rest | leader\n", 2, 17, "'rest' stands alone");
+    PARSE_ERR(CLUSTER "at 1s..2s flap leader | rest every 1s\n", 2, 16, "a flap takes node names");
+    PARSE_ERR(CLUSTER "at 1s block leader -> leader\n", 2, 23, "both sides of the block are 'leader'");
+    PARSE_ERR(CLUSTER "at 1s block rest -> n2\n", 2, 13, "'rest' means every node but a leader target");
+    PARSE_ERR(CLUSTER "at 1s block n1 -> rest\n", 2, 19, "'rest' means every node but a leader target");
+    PARSE_ERR(CLUSTER "at 1s block rest -> rest\n", 2, 21, "both sides of the block are 'rest'");
+    PARSE_ERR(CLUSTER "at 1s clog leader -> n2 for 1s\n", 2, 12, "expected a node name like n1, found 'leader'");
+}
+
+/* ---- liveness ---- */
+
+Test(liveness_line, parses_and_takes_its_quiet_point_from_the_actions) {
+    PARSE_OK(CLUSTER "run 10s\nat 2s crash n1\nat 3s restart n1\nat 4s clog n1 -> n2 for 2s\nliveness within=3s\n");
+    cr_assert_eq(scn.liveness.within_ns, 3000000000u);
+    cr_assert_eq(scn.liveness.after_ns, 0u);
+    cr_assert_eq(pod_scenario_quiet_ns(&scn), 6000000000u, "a clog's release is a fault's end");
+    PARSE_OK(CLUSTER "run 10s\nat 1s..5s flap n1 | n2,n3 every 1s\nliveness after=2s within=1s\n");
+    cr_assert_eq(pod_scenario_quiet_ns(&scn), 5000000000u, "a flap's end is a fault's end");
+    PARSE_OK(CLUSTER "run 10s\nat 1s crash n1\nliveness within=1s after=7s\n");
+    cr_assert_eq(pod_scenario_quiet_ns(&scn), 7000000000u, "after= may set a later point");
+    PARSE_OK("liveness within=1s\n" CLUSTER);
+}
+
+Test(liveness_line, errors) {
+    PARSE_ERR(CLUSTER "liveness\n", 2, 9, "expected within=DURATION after 'liveness'");
+    PARSE_ERR(CLUSTER "liveness after=1s\n", 2, 1, "'liveness' needs within=DURATION");
+    PARSE_ERR(CLUSTER "liveness within=0s\n", 2, 17, "must be more than 0");
+    PARSE_ERR(CLUSTER "liveness withn=1s\n", 2, 10, "unknown 'liveness' key 'withn' (did you mean 'within'?)");
+    PARSE_ERR(CLUSTER "liveness within=1s within=2s\n", 2, 20, "'within' is given twice");
+    PARSE_ERR(CLUSTER "liveness within=1s\nliveness within=2s\n", 3, 1, "'liveness' is already given on line 2");
+    PARSE_ERR(CLUSTER "run 5s\nat 4s crash n1\nliveness within=2s\n", 4, 1,
+              "the liveness bound ends after the run: the faults stop at 4s, plus within=2s, but the run is 5s");
+    PARSE_ERR(CLUSTER "run 5s\n  liveness within=1s after=5s\n", 3, 3, "the liveness bound ends after the run");
+}

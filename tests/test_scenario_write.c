@@ -1033,6 +1033,18 @@ static void rnd_actions(rnd *r, pod_scenario *s) {
         } else if (kind == POD_ACT_PARTITION) {
             rnd_partition(r, s->node_count, a);
         }
+        /* Run-time targets (leader, last_leader, rest) in clusters. */
+        if (s->node_count >= 2 && rnd_chance(r, 20)) {
+            uint16_t target = rnd_chance(r, 50) ? POD_NODE_LEADER : POD_NODE_LAST_LEADER;
+            if (kind <= POD_ACT_RESUME || kind == POD_ACT_ISOLATE || kind == POD_ACT_PARTITION) {
+                a->node = target;
+            } else if (kind == POD_ACT_BLOCK) {
+                bool target_sends = rnd_chance(r, 50);
+                uint16_t other = rnd_chance(r, 50) ? POD_NODE_REST : a->peer;
+                a->node = target_sends ? target : other;
+                a->peer = target_sends ? other : target;
+            }
+        }
         if (kind == POD_ACT_CLOG) {
             a->for_ns = rnd_duration(r, UINT64_MAX);
             if (a->for_ns == 0)
@@ -1072,6 +1084,18 @@ static void rnd_scenario(rnd *r, pod_scenario *s) {
         rnd_value(r, p->value);
     }
     rnd_actions(r, s);
+    /* A liveness line, when its bound fits in the run (after= junk
+     * otherwise: without a bound it must not matter). */
+    s->liveness.after_ns = 0;
+    uint64_t quiet = pod_scenario_quiet_ns(s);
+    if (rnd_chance(r, 30) && quiet < s->run_ns) {
+        if (rnd_chance(r, 50))
+            s->liveness.after_ns = quiet + rnd_duration(r, s->run_ns - quiet - 1);
+        quiet = pod_scenario_quiet_ns(s);
+        s->liveness.within_ns = 1 + rnd_duration(r, s->run_ns - quiet - 1);
+    } else {
+        s->liveness.after_ns = rnd_next(r);
+    }
     rnd_links(r, s); /* after the actions, which may shrink the cluster */
     s->expect_count = rnd_chance(r, 5) ? POD_SCN_EXPECTS_MAX : (uint32_t)rnd_below(r, 4);
     for (uint32_t i = 0; i < s->expect_count; i++) {
