@@ -108,7 +108,7 @@ typedef enum pod_world_counter {
 
 extern const char *const pod_world_counter_names[POD_CTR_COUNT];
 
-#define POD_NODE_COUNTERS_MAX 8u
+#define POD_NODE_COUNTERS_MAX 16u
 
 /* A clog of one directed link (world_net.c). Messages that arrive while
  * now <= until_ns wait and are delivered at release_ns, in arrival order;
