@@ -4,10 +4,12 @@
 extern const pod_checker pod_check_echo;
 extern const pod_checker pod_check_kv_recovery;
 extern const pod_checker pod_check_replication;
+extern const pod_checker pod_check_lwm;
 
 const pod_checker *const pod_checkers[] = {
     &pod_check_echo,
     &pod_check_kv_recovery,
     &pod_check_replication,
+    &pod_check_lwm,
     NULL,
 };

@@ -103,6 +103,8 @@ typedef enum pod_world_counter {
     POD_CTR_CLIENT_GARBLED,
     POD_CTR_CLIENT_RETRIES,
     POD_CTR_CLIENT_REDIRECTS,
+    POD_CTR_DISK_PEAK_BYTES,   /* the most space any one node's disk used, sampled at disk completions */
+    POD_CTR_DISK_PEAK_FILES,   /* the most files any one node's disk held */
     POD_CTR_COUNT
 } pod_world_counter;
 
