@@ -42,7 +42,7 @@
 static const char *const rkv_counter_names[] = {
     "elections", "leaderships", "appended", "writes_acked", "reads", "redirects", "duplicates",
     "dropped_messages", "snapshots", "snapshot_installs", "snapshot_chunks_sent", "segments_cleaned",
-    "recovered_from_snapshot", NULL,
+    "recovered_from_snapshot", "snapshot_transfers_resumed", NULL,
 };
 _Static_assert(CTR_COUNT <= 16, "pod_node_view holds 16 counters");
 
@@ -657,6 +657,7 @@ static bool recover(rkv_node *nd, char *why, size_t why_len) {
     if (nd->log_base == s_index) nd->log_base_term = s_term;
     nd->applied_index = nd->commit_index = s_index;
     if (s_index > 0) nd->counters[CTR_RECOVERED_FROM_SNAPSHOT]++;
+    if (nd->snap.receiving && nd->snap.recv_have > 0) nd->counters[CTR_SNAP_RESUMED]++;
     return !nd->failed;
 }
 
