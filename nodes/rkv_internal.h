@@ -94,6 +94,7 @@ typedef struct rkv_node {
     uint64_t last_index, capacity;
     uint64_t commit_index, applied_index, applied_chain;
     uint64_t applied_bytes_since_snapshot;
+    uint64_t state_hash;         /* rkv_state_hash() as of applied_index, kept for the view */
     /* candidate */
     bool votes[RKV_NODES_MAX];
     /* leader */

@@ -308,7 +308,9 @@ static void serve_reads(rkv_node *nd) {
 
 static void apply_committed(rkv_node *nd) {
     uint64_t upto = nd->commit_index < nd->last_index ? nd->commit_index : nd->last_index;
+    bool moved = nd->applied_index < upto;
     while (nd->applied_index < upto) apply_one(nd, nd->applied_index + 1);
+    if (moved) nd->state_hash = rkv_state_hash(nd); /* once per batch, not per view */
     serve_reads(nd);
     rkv_snapshot_maybe_take(nd);
 }
@@ -671,6 +673,7 @@ static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
     nd->leader_hint = ADDR_NONE;
     rkv_params_parse(params, count, &nd->params);
     nd->store = pod_kv_create();
+    if (nd->store) nd->state_hash = rkv_state_hash(nd);
     char why[256] = "";
     bool ok = nd->store && nd->n <= RKV_NODES_MAX && pod_gen_clock_open(&nd->clock, env) == POD_OK;
     if (ok) ok = recover(nd, why, sizeof why);
@@ -761,7 +764,7 @@ static void rkv_view(const void *mem, pod_node_view *out) {
     memcpy(out->counters, nd->counters, sizeof nd->counters);
     out->applied_index = nd->applied_index;
     out->durable_index = pod_wal_durable_index(nd->wal);
-    out->state_hash = rkv_state_hash(nd);
+    out->state_hash = nd->state_hash;
     out->role = nd->role;
     out->term = nd->clock.term;
     out->commit_index = nd->commit_index;

@@ -51,6 +51,7 @@ bool rkv_snapshot_load_state(rkv_node *nd, const uint8_t *bytes, size_t len) {
     nd->applied_index = h.last_index;
     if (nd->commit_index < h.last_index) nd->commit_index = h.last_index;
     nd->applied_bytes_since_snapshot = 0;
+    nd->state_hash = rkv_state_hash(nd);
     return true;
 }
 
