@@ -136,8 +136,13 @@ void rkv_step_down(rkv_node *nd, uint64_t term);
 void rkv_follow(rkv_node *nd, uint16_t leader);
 void rkv_free_below(rkv_node *nd, uint64_t first_kept); /* frees memory entries below first_kept */
 void rkv_log_restart(rkv_node *nd, uint64_t base, uint64_t base_term); /* empty log after `base` */
+/* Appends to the memory copy of the log only; false when full. */
+bool rkv_log_push(rkv_node *nd, uint64_t term, uint8_t type, const uint8_t *bytes, uint32_t len, pod_addr reply_to);
 void rkv_send_append(rkv_node *nd, uint16_t peer);
-uint64_t rkv_state_hash(const rkv_node *nd);
+uint64_t rkv_state_hash(const rkv_node *nd); /* rkv_recovery.c */
+
+/* rkv_recovery.c: snapshot + log suffix at start */
+bool rkv_recover(rkv_node *nd, char *why, size_t why_len);
 
 /* rkv_snapshot.c: taking, loading and recovering from snapshots */
 void rkv_snapshot_maybe_take(rkv_node *nd);

@@ -152,7 +152,7 @@ static void reply(rkv_node *nd, pod_addr to, uint32_t client_id, uint64_t reques
 
 /* --- the log in memory and in the WAL ------------------------------------------ */
 
-static bool log_push(rkv_node *nd, uint64_t term, uint8_t type, const uint8_t *bytes, uint32_t len,
+bool rkv_log_push(rkv_node *nd, uint64_t term, uint8_t type, const uint8_t *bytes, uint32_t len,
                      pod_addr reply_to) {
     if (nd->last_index - nd->log_base == nd->capacity) {
         if (nd->capacity >= RKV_LOG_ENTRIES_MAX) return false;
@@ -215,7 +215,7 @@ static bool append_entry(rkv_node *nd, uint64_t term, uint8_t type, const uint8_
         rkv_fail(nd, "WAL append failed: exiting to recover from the log");
         return false;
     }
-    if (index != nd->last_index + 1 || !log_push(nd, term, type, bytes, len, reply_to)) {
+    if (index != nd->last_index + 1 || !rkv_log_push(nd, term, type, bytes, len, reply_to)) {
         rkv_fail(nd, "log in memory out of step with the WAL, or full");
         return false;
     }
@@ -583,85 +583,7 @@ static void on_client(rkv_node *nd, pod_addr from, const uint8_t *bytes, uint32_
 
 /* --- node type callbacks -------------------------------------------------------------- */
 
-uint64_t rkv_state_hash(const rkv_node *nd) {
-    /* The state machine and the Idempotent Receiver's memory together: two
-     * nodes at the same applied index must agree on both. */
-    uint8_t buf[8 + 24];
-    XXH3_state_t *st = XXH3_createState();
-    if (!st) abort();
-    XXH3_64bits_reset(st);
-    kv_put_u64(buf, pod_kv_state_hash(nd->store));
-    XXH3_64bits_update(st, buf, 8);
-    for (uint32_t i = 0; i < nd->client_count; i++) {
-        const rkv_client_rec *c = &nd->clients[i];
-        kv_put_u32(buf, c->client_id);
-        kv_put_u64(buf + 4, c->request_no);
-        kv_put_u64(buf + 12, c->index);
-        buf[20] = c->status;
-        XXH3_64bits_update(st, buf, 21);
-    }
-    uint64_t h = XXH3_64bits_digest(st);
-    XXH3_freeState(st);
-    return h;
-}
-
-typedef struct recovery {
-    rkv_node *nd;
-    bool ok;
-} recovery;
-
-static void recover_entry(void *arg, const pod_wal_entry *e) {
-    recovery *r = arg;
-    rkv_node *nd = r->nd;
-    if (nd->last_index == 0 && nd->log_base == 0 && e->index > 1) {
-        nd->log_base = nd->last_index = e->index - 1; /* segments below were cleaned */
-    }
-    if (r->ok && (e->index != nd->last_index + 1 || !log_push(nd, e->term, e->type, e->payload, e->len, ADDR_NONE))) {
-        r->ok = false;
-    }
-}
-
 static void rkv_stop(void *mem);
-
-/* Recovery = the newest valid snapshot + the log after it. A log that does
- * not reach the snapshot (a gap) stops the node; a log the snapshot has
- * overtaken (an install the crash interrupted) is discarded. */
-static bool recover(rkv_node *nd, char *why, size_t why_len) {
-    pod_env *env = nd->env;
-    if (pod_snap_open(&nd->snap, env, why, why_len) != POD_OK) return false;
-    uint64_t s_index = nd->snap.index, s_term = nd->snap.term;
-    if (s_index > 0 && !rkv_snapshot_load_state(nd, nd->snap.bytes, nd->snap.len)) {
-        snprintf(why, why_len, "snapshot %llu does not load", (unsigned long long)s_index);
-        return false;
-    }
-    pod_wal_config config = {.prefix = KV_WAL_PREFIX, .segment_bytes_max = nd->params.segment_bytes,
-                             .start_index = s_index + 1};
-    recovery r = {.nd = nd, .ok = true};
-    if (pod_wal_open(env, &config, recover_entry, &r, &nd->wal, why, why_len) != POD_WAL_OK) return false;
-    if (!r.ok) {
-        snprintf(why, why_len, "log in memory out of step with the WAL, or full");
-        return false;
-    }
-    uint64_t first = pod_wal_first_index(nd->wal), last = pod_wal_last_index(nd->wal);
-    if (nd->last_index == 0 && nd->log_base == 0 && first > 1) nd->log_base = nd->last_index = first - 1;
-    if (first > s_index + 1) {
-        snprintf(why, why_len,
-                 "the log starts at index %llu but the newest valid snapshot ends at %llu: entries in between are lost",
-                 (unsigned long long)first, (unsigned long long)s_index);
-        return false;
-    }
-    if (s_index > 0 && (last < s_index || rkv_term_at(nd, s_index) != s_term)) {
-        if (!(s_index == nd->log_base && last >= s_index)) {
-            env->ops->note(env, "the log does not continue the snapshot: restarting it after the snapshot");
-            rkv_log_restart(nd, s_index, s_term);
-        }
-    }
-    if (nd->log_base == s_index) nd->log_base_term = s_term;
-    nd->applied_index = nd->commit_index = s_index;
-    if (s_index > 0) nd->counters[CTR_RECOVERED_FROM_SNAPSHOT]++;
-    if (nd->snap.receiving && nd->snap.recv_have > 0) nd->counters[CTR_SNAP_RESUMED]++;
-    return !nd->failed;
-}
 
 static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
     rkv_node *nd = calloc(1, sizeof *nd);
@@ -676,7 +598,7 @@ static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
     if (nd->store) nd->state_hash = rkv_state_hash(nd);
     char why[256] = "";
     bool ok = nd->store && nd->n <= RKV_NODES_MAX && pod_gen_clock_open(&nd->clock, env) == POD_OK;
-    if (ok) ok = recover(nd, why, sizeof why);
+    if (ok) ok = rkv_recover(nd, why, sizeof why);
     if (!ok) {
         char note[320];
         snprintf(note, sizeof note, "refusing to start: %s", why[0] ? why : "state did not load");

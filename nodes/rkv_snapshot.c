@@ -16,6 +16,11 @@ static bool snapshots_enabled(const rkv_node *nd) {
 }
 
 void rkv_snapshot_maybe_take(rkv_node *nd) {
+    /* A transfer left unfinished (the leader changed, or the log caught up)
+     * would block snapshots for good: drop it once the node is past it. */
+    if (nd->snap.receiving && !nd->installing && nd->applied_index >= nd->snap.recv_index) {
+        pod_snap_abandon_receive(&nd->snap);
+    }
     if (!snapshots_enabled(nd) || nd->failed || nd->installing || pod_snap_busy(&nd->snap) || nd->snap.receiving) return;
     uint64_t since = nd->applied_index - (nd->snap.index < nd->applied_index ? nd->snap.index : nd->applied_index);
     bool by_entries = nd->params.snapshot_entries > 0 && since >= nd->params.snapshot_entries;

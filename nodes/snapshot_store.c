@@ -349,6 +349,10 @@ bool pod_snap_install(pod_snap_store *s, char *why, size_t why_len) {
     return true;
 }
 
+void pod_snap_abandon_receive(pod_snap_store *s) {
+    if (!pod_snap_busy(s)) recv_discard(s);
+}
+
 void pod_snap_adopt_installed(pod_snap_store *s) {
     assert(s->recv_bytes != NULL);
     free(s->bytes);

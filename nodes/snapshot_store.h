@@ -98,6 +98,9 @@ bool pod_snap_receive(pod_snap_store *s, uint64_t index, uint64_t term, uint64_t
  * fsyncs, renames and fsyncs the directory (POD_SNAP_EV_INSTALLED follows).
  * A damaged file is discarded and the transfer starts over: false. */
 bool pod_snap_install(pod_snap_store *s, char *why, size_t why_len);
+/* Drops an unfinished transfer (its file too): the node got past it from
+ * the log. No-op while a step is in flight or none is being received. */
+void pod_snap_abandon_receive(pod_snap_store *s);
 /* After POD_SNAP_EV_INSTALLED: the installed file becomes the current
  * snapshot. */
 void pod_snap_adopt_installed(pod_snap_store *s);
