@@ -382,3 +382,38 @@ Test(lwm_log, a_crash_at_every_step_of_cleaning_leaves_a_suffix_without_holes) {
     }
     cr_assert_gt(partial, 0u, "no crash landed between two unlinks");
 }
+
+/* A damaged newest snapshot: the store falls back to the older one, with a
+ * note; every snapshot damaged: it refuses to open, naming the file. */
+Test(snapshot_store, a_damaged_snapshot_falls_back_or_refuses_never_loads_partly) {
+    size_t la, lb;
+    uint8_t *a = make_snapshot(10, 8, 50, &la);
+    uint8_t *b = make_snapshot(20, 8, 50, &lb);
+    pod_disk_config c = test_disk();
+    harness *h = harness_create(&c, 7);
+    store_box box = {0};
+    box_open(&box, h);
+    cr_assert(pod_snap_save(&box.s, a, la, 10, 3));
+    harness_complete_all(h);
+    cr_assert(pod_snap_save(&box.s, b, lb, 20, 3));
+    harness_complete_all(h);
+    cr_assert_eq(box.saved, 2u);
+    char name[POD_FILE_NAME_MAX + 1];
+    pod_snap_name_format(20, name, sizeof name);
+    cr_assert_eq(pod_disk_flip_bit(harness_disk(h), name, 100, 3), POD_OK);
+    box_crash(&box, h);
+    box_open(&box, h);
+    cr_assert_eq(box.s.index, 10u, "the damaged snapshot 20 was believed");
+    cr_assert(strstr(harness_last_note(h), "is damaged") != NULL, "no note: '%s'", harness_last_note(h));
+    harness_complete_all(h);
+    pod_snap_name_format(10, name, sizeof name);
+    cr_assert_eq(pod_disk_flip_bit(harness_disk(h), name, 70, 0), POD_OK);
+    box_crash(&box, h);
+    char why[200];
+    store_box none = {0};
+    cr_assert_eq(pod_snap_open(&none.s, harness_env(h), why, sizeof why), POD_EIO,
+                 "a node whose every snapshot is damaged must not start");
+    cr_assert(strstr(why, "snap-") != NULL && strstr(why, "damaged") != NULL, "why: '%s'", why);
+    pod_snap_close(&none.s);
+    harness_destroy(h);
+}
