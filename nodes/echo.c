@@ -116,7 +116,7 @@ static void echo_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint
 
 static void echo_view(const void *mem, pod_node_view *out) {
     const echo_node *node = mem;
-    memcpy(out->counters, node->counters, sizeof out->counters);
+    memcpy(out->counters, node->counters, sizeof node->counters);
 }
 
 const pod_node_type pod_echo_node_type = {

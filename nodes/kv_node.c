@@ -306,7 +306,7 @@ static void kv_on_disk(void *mem, const pod_disk_done *done) {
 
 static void kv_view(const void *mem, pod_node_view *out) {
     const kv_node *node = mem;
-    memcpy(out->counters, node->counters, sizeof out->counters);
+    memcpy(out->counters, node->counters, sizeof node->counters);
     out->applied_index = node->applied_index;
     out->durable_index = pod_wal_durable_index(node->wal);
     out->state_hash = pod_kv_state_hash(node->store);

@@ -288,6 +288,28 @@ pod_kv_status pod_kv_apply(pod_kv_store *store, const pod_kv_cmd *cmd, const uin
 
 uint32_t pod_kv_key_count(const pod_kv_store *store) { return store->count; }
 
+void pod_kv_pair_at(const pod_kv_store *store, uint32_t i, const uint8_t **key, uint32_t *key_len,
+                    const uint8_t **value, uint32_t *value_len) {
+    assert(i < store->count);
+    const kv_entry *e = &store->entries[i];
+    *key = e->key;
+    *key_len = e->key_len;
+    *value = e->value;
+    *value_len = e->value_len;
+}
+
+bool pod_kv_load_pair(pod_kv_store *store, const uint8_t *key, uint32_t key_len, const uint8_t *value,
+                      uint32_t value_len) {
+    if (key_len == 0 || key_len > POD_KV_KEY_BYTES_MAX || value_len > POD_KV_VALUE_BYTES_MAX) return false;
+    if (store->count >= POD_KV_KEYS_MAX) return false;
+    if (store->count > 0) {
+        const kv_entry *last = &store->entries[store->count - 1];
+        if (key_cmp(last->key, last->key_len, key, key_len) >= 0) return false;
+    }
+    set_value(store, key, key_len, value, value_len); /* appends: keys come in order */
+    return true;
+}
+
 uint64_t pod_kv_state_hash(const pod_kv_store *store) {
     XXH3_state_t *st = XXH3_createState();
     if (!st) abort();

@@ -77,6 +77,15 @@ pod_kv_status pod_kv_apply(pod_kv_store *store, const pod_kv_cmd *cmd, const uin
                            uint32_t *value_len_out);
 
 uint32_t pod_kv_key_count(const pod_kv_store *store);
+/* The i-th pair in key order (i < key count): for writing a snapshot. The
+ * pointers are valid until the next change. */
+void pod_kv_pair_at(const pod_kv_store *store, uint32_t i, const uint8_t **key, uint32_t *key_len,
+                    const uint8_t **value, uint32_t *value_len);
+/* Loads one pair from a snapshot, keys strictly ascending: false on a key
+ * out of order, a size out of range, or a full store (the snapshot is
+ * refused, never half believed). */
+bool pod_kv_load_pair(pod_kv_store *store, const uint8_t *key, uint32_t key_len, const uint8_t *value,
+                      uint32_t value_len);
 /* XXH3 over the sorted (key, value) pairs: equal states, equal hashes. */
 uint64_t pod_kv_state_hash(const pod_kv_store *store);
 

@@ -105,6 +105,26 @@ uint32_t rkv_msg_encode(const rkv_msg *msg, uint8_t *out, uint32_t cap) {
         w_u64(&w, msg->u.append_resp.round);
         w_u8(&w, msg->u.append_resp.success);
         break;
+    case RKV_SNAP_REQ: {
+        const rkv_snap_req *q = &msg->u.snap_req;
+        if (q->len > RKV_SNAP_CHUNK_BYTES) return 0;
+        w_u64(&w, q->term);
+        w_u64(&w, q->last_index);
+        w_u64(&w, q->last_term);
+        w_u64(&w, q->total);
+        w_u64(&w, q->offset);
+        w_u64(&w, q->round);
+        w_u32(&w, q->len);
+        w_bytes(&w, q->bytes, q->len);
+        break;
+    }
+    case RKV_SNAP_RESP:
+        w_u64(&w, msg->u.snap_resp.term);
+        w_u64(&w, msg->u.snap_resp.last_index);
+        w_u64(&w, msg->u.snap_resp.have);
+        w_u64(&w, msg->u.snap_resp.round);
+        w_u8(&w, msg->u.snap_resp.done);
+        break;
     default:
         return 0;
     }
@@ -160,6 +180,26 @@ bool rkv_msg_decode(const uint8_t *bytes, uint32_t len, rkv_msg *msg) {
         msg->u.append_resp.match = r_u64(&r);
         msg->u.append_resp.round = r_u64(&r);
         msg->u.append_resp.success = r_u8(&r);
+        break;
+    case RKV_SNAP_REQ: {
+        rkv_snap_req *q = &msg->u.snap_req;
+        q->term = r_u64(&r);
+        q->last_index = r_u64(&r);
+        q->last_term = r_u64(&r);
+        q->total = r_u64(&r);
+        q->offset = r_u64(&r);
+        q->round = r_u64(&r);
+        q->len = r_u32(&r);
+        if (q->len > RKV_SNAP_CHUNK_BYTES) return false;
+        q->bytes = r_bytes(&r, q->len);
+        break;
+    }
+    case RKV_SNAP_RESP:
+        msg->u.snap_resp.term = r_u64(&r);
+        msg->u.snap_resp.last_index = r_u64(&r);
+        msg->u.snap_resp.have = r_u64(&r);
+        msg->u.snap_resp.round = r_u64(&r);
+        msg->u.snap_resp.done = r_u8(&r);
         break;
     default:
         return false;

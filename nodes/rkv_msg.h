@@ -21,7 +21,11 @@ typedef enum rkv_msg_type {
     RKV_VOTE_RESP = 0x62,
     RKV_APPEND_REQ = 0x63,  /* Replicated Log + HeartBeat + High-Water Mark */
     RKV_APPEND_RESP = 0x64,
+    RKV_SNAP_REQ = 0x65,    /* snapshot transfer, one chunk (Low-Water Mark) */
+    RKV_SNAP_RESP = 0x66,
 } rkv_msg_type;
+
+#define RKV_SNAP_CHUNK_BYTES (16u * 1024u)   /* snapshot transfer: bytes per chunk */
 
 typedef struct rkv_vote_req {
     uint64_t term;
@@ -58,6 +62,28 @@ typedef struct rkv_append_resp {
     uint8_t success;
 } rkv_append_resp;
 
+/* One chunk of the leader's snapshot at bytes [offset, offset + len). */
+typedef struct rkv_snap_req {
+    uint64_t term;          /* the leader's */
+    uint64_t last_index;    /* the snapshot's last included index ... */
+    uint64_t last_term;     /* ... and its term: together they name it */
+    uint64_t total;         /* bytes of the whole snapshot file */
+    uint64_t offset;
+    uint64_t round;         /* heartbeat round, echoed like an append's */
+    uint32_t len;
+    const uint8_t *bytes;
+} rkv_snap_req;
+
+/* The follower holds `have` bytes of it durably (the leader sends from
+ * there); `done`: installed, its log continues after last_index. */
+typedef struct rkv_snap_resp {
+    uint64_t term;
+    uint64_t last_index;
+    uint64_t have;
+    uint64_t round;
+    uint8_t done;
+} rkv_snap_resp;
+
 typedef struct rkv_msg {
     rkv_msg_type type;
     uint16_t from;
@@ -66,6 +92,8 @@ typedef struct rkv_msg {
         rkv_vote_resp vote_resp;
         rkv_append_req append_req;
         rkv_append_resp append_resp;
+        rkv_snap_req snap_req;
+        rkv_snap_resp snap_resp;
     } u;
 } rkv_msg;
 

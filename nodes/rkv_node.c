@@ -22,8 +22,12 @@
  *                        previous append's answer.
  *   Linearizable reads — the leader confirms it still leads with a quorum
  *                        round (ReadIndex) before answering.
+ *   Low-Water Mark     — rkv_snapshot.c, lwm_cleaner.c, rkv_install.c: the
+ *                        state is snapshotted, log segments below the mark
+ *                        are deleted, and a follower that needs entries the
+ *                        leader no longer has receives the snapshot.
  *
- * Memory holds the whole log (no snapshots yet: the Low-Water Mark issue). */
+ * Memory holds the log from the oldest segment the cleaner kept. */
 #include "nodes/rkv_node.h"
 
 #include <stdio.h>
@@ -32,107 +36,31 @@
 
 #include <xxhash.h>
 
-#include "nodes/gen_clock.h"
-#include "nodes/kv_proto.h"
-#include "nodes/kv_store.h"
 #include "nodes/node_params.h"
-#include "nodes/rkv_msg.h"
-#include "nodes/wal.h"
-
-#define RKV_NODES_MAX 128u
-#define RKV_LOG_ENTRIES_MAX (1u << 20)
-#define RKV_OUTBOX_MAX 512u
-#define RKV_READS_MAX 256u
-#define RKV_CLIENTS_MAX 4096u
-#define RKV_MSG_BYTES_MAX (RKV_APPEND_BYTES_MAX + 4096u)
-#define ADDR_NONE 0xffffu
-
-enum { TIMER_ELECTION = 1, TIMER_HEARTBEAT = 2 };
-
-enum { CTR_ELECTIONS, CTR_LEADERSHIPS, CTR_APPENDED, CTR_WRITES_ACKED, CTR_READS, CTR_REDIRECTS,
-       CTR_DUPLICATES, CTR_DROPPED_MSGS };
+#include "nodes/rkv_internal.h"
 
 static const char *const rkv_counter_names[] = {
     "elections", "leaderships", "appended", "writes_acked", "reads", "redirects", "duplicates",
-    "dropped_messages", NULL,
+    "dropped_messages", "snapshots", "snapshot_installs", "snapshot_chunks_sent", "segments_cleaned",
+    "recovered_from_snapshot", "snapshot_transfers_resumed", NULL,
 };
-
-typedef struct rkv_entry {
-    uint64_t term;
-    uint8_t type;         /* KV_RECORD_CMD or KV_RECORD_NOOP */
-    uint8_t *bytes;       /* the WAL payload (KV record header + command) */
-    uint32_t len;
-    pod_addr reply_to;    /* the client to answer once applied (leader), or ADDR_NONE */
-} rkv_entry;
-
-typedef struct rkv_out {
-    pod_addr to;
-    uint32_t len;
-    uint64_t need_clock;  /* Generation Clock save that must be durable first */
-    uint64_t need_index;  /* WAL index that must be durable first */
-    uint8_t *bytes;
-} rkv_out;
-
-typedef struct rkv_read {
-    pod_addr reply_to;
-    uint32_t client_id;
-    uint64_t request_no;
-    uint64_t read_index;  /* serve once applied >= this ... */
-    uint64_t round;       /* ... and a majority acknowledged this round */
-    uint32_t len;
-    uint8_t cmd[512];
-} rkv_read;
-
-typedef struct rkv_client_rec {
-    uint32_t client_id;
-    uint64_t request_no;
-    uint64_t index;
-    uint8_t status;
-} rkv_client_rec;
-
-typedef struct rkv_node {
-    pod_env *env;
-    pod_wal *wal;
-    pod_gen_clock clock;
-    pod_kv_store *store;
-    uint16_t self, n;
-    pod_node_role role;
-    uint16_t leader_hint;
-    uint64_t election_ms, heartbeat_ms;
-    uint64_t election_timer, heartbeat_timer;
-    /* the log, in memory: entries[i - 1] is index i */
-    rkv_entry *entries;
-    uint64_t last_index, capacity;
-    uint64_t commit_index, applied_index, applied_chain;
-    /* candidate */
-    bool votes[RKV_NODES_MAX];
-    /* leader */
-    uint64_t next_index[RKV_NODES_MAX], match_index[RKV_NODES_MAX];
-    uint64_t acked_round[RKV_NODES_MAX];
-    uint64_t round;
-    uint64_t term_start_index;   /* this leader's no-op */
-    rkv_read reads[RKV_READS_MAX];
-    uint32_t read_count;
-    /* Idempotent Receiver: sorted by client_id */
-    rkv_client_rec clients[RKV_CLIENTS_MAX];
-    uint32_t client_count;
-    rkv_out outbox[RKV_OUTBOX_MAX];
-    uint32_t outbox_count;
-    bool failed;
-    uint64_t counters[8];
-    uint8_t msg_buf[RKV_MSG_BYTES_MAX];
-    uint8_t reply_buf[KV_RESPONSE_HEADER_BYTES + POD_KV_VALUE_BYTES_MAX];
-} rkv_node;
+_Static_assert(CTR_COUNT <= 16, "pod_node_view holds 16 counters");
 
 /* --- small helpers -------------------------------------------------------------- */
 
-static uint64_t term_at(const rkv_node *nd, uint64_t index) {
-    return index == 0 || index > nd->last_index ? 0 : nd->entries[index - 1].term;
+uint64_t rkv_term_at(const rkv_node *nd, uint64_t index) {
+    if (index == 0 || index > nd->last_index || index < nd->log_base) return 0;
+    if (index == nd->log_base) return nd->log_base_term;
+    return nd->entries[index - nd->log_base - 1].term;
+}
+
+static rkv_entry *entry_at(rkv_node *nd, uint64_t index) {
+    return &nd->entries[index - nd->log_base - 1];
 }
 
 static uint16_t majority(const rkv_node *nd) { return (uint16_t)(nd->n / 2 + 1); }
 
-static void fail(rkv_node *nd, const char *why) {
+void rkv_fail(rkv_node *nd, const char *why) {
     if (nd->failed) return;
     nd->failed = true;
     nd->env->ops->fail_stop(nd->env, why);
@@ -142,14 +70,19 @@ static void arm_election(rkv_node *nd) {
     pod_env *env = nd->env;
     if (nd->election_timer) env->ops->timer_cancel(env, nd->election_timer);
     /* Randomized, in [T, 2T): followers rarely time out together. */
-    uint64_t t = nd->election_ms * 1000000u;
+    uint64_t t = nd->params.election_ms * 1000000u;
     nd->election_timer = env->ops->timer_set(env, t + env->ops->random_u64(env) % t, TIMER_ELECTION);
 }
 
 static void arm_heartbeat(rkv_node *nd) {
     pod_env *env = nd->env;
     if (nd->heartbeat_timer) env->ops->timer_cancel(env, nd->heartbeat_timer);
-    nd->heartbeat_timer = env->ops->timer_set(env, nd->heartbeat_ms * 1000000u, TIMER_HEARTBEAT);
+    nd->heartbeat_timer = env->ops->timer_set(env, nd->params.heartbeat_ms * 1000000u, TIMER_HEARTBEAT);
+}
+
+void rkv_follow(rkv_node *nd, uint16_t leader) {
+    nd->leader_hint = leader;
+    arm_election(nd);
 }
 
 /* --- outbox: messages wait until what they promise is durable ------------------ */
@@ -172,7 +105,7 @@ static void flush_outbox(rkv_node *nd) {
 /* Sends `msg` to `to` once the current term and vote, and WAL index
  * `need_index`, are durable. A full outbox loses the message, as a network
  * may: every protocol message is retried or superseded. */
-static void send_msg(rkv_node *nd, pod_addr to, rkv_msg *msg, uint64_t need_index) {
+void rkv_send_msg(rkv_node *nd, pod_addr to, rkv_msg *msg, uint64_t need_index) {
     msg->from = nd->self;
     uint32_t len = rkv_msg_encode(msg, nd->msg_buf, sizeof nd->msg_buf);
     if (len == 0) return;
@@ -193,10 +126,10 @@ static void send_msg(rkv_node *nd, pod_addr to, rkv_msg *msg, uint64_t need_inde
 /* Saves term and vote; a save that cannot even be submitted ends the node. */
 static void save_clock(rkv_node *nd, uint64_t term, uint16_t vote) {
     pod_gen_clock_set(&nd->clock, term, vote);
-    if (pod_gen_clock_failed(&nd->clock)) fail(nd, "Generation Clock save failed: exiting to recover");
+    if (pod_gen_clock_failed(&nd->clock)) rkv_fail(nd, "Generation Clock save failed: exiting to recover");
 }
 
-static void step_down(rkv_node *nd, uint64_t term) {
+void rkv_step_down(rkv_node *nd, uint64_t term) {
     if (term > nd->clock.term) save_clock(nd, term, POD_GEN_VOTE_NONE);
     if (nd->role == POD_ROLE_LEADER) nd->read_count = 0; /* unanswered: clients retry */
     if (nd->leader_hint == nd->self) nd->leader_hint = ADDR_NONE;
@@ -220,9 +153,9 @@ static void reply(rkv_node *nd, pod_addr to, uint32_t client_id, uint64_t reques
 
 /* --- the log in memory and in the WAL ------------------------------------------ */
 
-static bool log_push(rkv_node *nd, uint64_t term, uint8_t type, const uint8_t *bytes, uint32_t len,
+bool rkv_log_push(rkv_node *nd, uint64_t term, uint8_t type, const uint8_t *bytes, uint32_t len,
                      pod_addr reply_to) {
-    if (nd->last_index == nd->capacity) {
+    if (nd->last_index - nd->log_base == nd->capacity) {
         if (nd->capacity >= RKV_LOG_ENTRIES_MAX) return false;
         uint64_t want = nd->capacity ? nd->capacity * 2 : 1024;
         rkv_entry *grown = realloc(nd->entries, (size_t)want * sizeof *grown);
@@ -233,13 +166,46 @@ static bool log_push(rkv_node *nd, uint64_t term, uint8_t type, const uint8_t *b
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy) return false;
     if (len) memcpy(copy, bytes, len);
-    nd->entries[nd->last_index++] =
+    nd->entries[nd->last_index++ - nd->log_base] =
         (rkv_entry){.term = term, .type = type, .bytes = copy, .len = len, .reply_to = reply_to};
     return true;
 }
 
 static void log_cut(rkv_node *nd, uint64_t from_index) {
-    while (nd->last_index >= from_index && nd->last_index > 0) free(nd->entries[--nd->last_index].bytes);
+    while (nd->last_index >= from_index && nd->last_index > nd->log_base) {
+        free(entry_at(nd, nd->last_index)->bytes);
+        nd->last_index--;
+    }
+}
+
+void rkv_free_below(rkv_node *nd, uint64_t first_kept) {
+    if (first_kept > nd->applied_index + 1) first_kept = nd->applied_index + 1; /* never unapplied ones */
+    if (first_kept <= nd->log_base + 1) return;
+    uint64_t drop = first_kept - 1 - nd->log_base;
+    uint64_t base_term = rkv_term_at(nd, first_kept - 1);
+    for (uint64_t i = 0; i < drop; i++) free(nd->entries[i].bytes);
+    uint64_t keep = nd->last_index - nd->log_base - drop;
+    memmove(nd->entries, nd->entries + drop, (size_t)keep * sizeof nd->entries[0]);
+    nd->log_base = first_kept - 1;
+    nd->log_base_term = base_term;
+}
+
+void rkv_log_restart(rkv_node *nd, uint64_t base, uint64_t base_term) {
+    /* Acknowledgements waiting for entries above the snapshot speak of a
+     * log that is gone: lose them, as the network may. */
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < nd->outbox_count; i++) {
+        if (nd->outbox[i].need_index > base) {
+            free(nd->outbox[i].bytes);
+        } else {
+            nd->outbox[kept++] = nd->outbox[i];
+        }
+    }
+    nd->outbox_count = kept;
+    for (uint64_t i = 0; i < nd->last_index - nd->log_base; i++) free(nd->entries[i].bytes);
+    nd->log_base = nd->last_index = base;
+    nd->log_base_term = base_term;
+    if (pod_wal_restart_at(nd->wal, base + 1) != POD_WAL_OK) rkv_fail(nd, "cannot restart the log after a snapshot");
 }
 
 /* Appends to the WAL and to memory; false on a failure the node must stop for. */
@@ -247,11 +213,11 @@ static bool append_entry(rkv_node *nd, uint64_t term, uint8_t type, const uint8_
                          pod_addr reply_to) {
     uint64_t index;
     if (pod_wal_append(nd->wal, type, term, bytes, len, &index) != POD_WAL_OK) {
-        fail(nd, "WAL append failed: exiting to recover from the log");
+        rkv_fail(nd, "WAL append failed: exiting to recover from the log");
         return false;
     }
-    if (index != nd->last_index + 1 || !log_push(nd, term, type, bytes, len, reply_to)) {
-        fail(nd, "log in memory out of step with the WAL, or full");
+    if (index != nd->last_index + 1 || !rkv_log_push(nd, term, type, bytes, len, reply_to)) {
+        rkv_fail(nd, "log in memory out of step with the WAL, or full");
         return false;
     }
     nd->counters[CTR_APPENDED]++;
@@ -275,7 +241,8 @@ static rkv_client_rec *client_rec(rkv_node *nd, uint32_t client_id, bool create)
 }
 
 static void apply_one(rkv_node *nd, uint64_t index) {
-    rkv_entry *e = &nd->entries[index - 1];
+    rkv_entry *e = entry_at(nd, index);
+    nd->applied_bytes_since_snapshot += e->len;
     uint8_t idx_term[16];
     kv_put_u64(idx_term, index);
     kv_put_u64(idx_term + 8, e->term);
@@ -342,39 +309,48 @@ static void serve_reads(rkv_node *nd) {
 
 static void apply_committed(rkv_node *nd) {
     uint64_t upto = nd->commit_index < nd->last_index ? nd->commit_index : nd->last_index;
+    bool moved = nd->applied_index < upto;
     while (nd->applied_index < upto) apply_one(nd, nd->applied_index + 1);
+    if (moved) nd->state_hash = rkv_state_hash(nd); /* once per batch, not per view */
     serve_reads(nd);
+    rkv_snapshot_maybe_take(nd);
 }
 
 /* --- leader: replication and the High-Water Mark ------------------------------- */
 
-static void send_append(rkv_node *nd, uint16_t peer) {
+void rkv_send_append(rkv_node *nd, uint16_t peer) {
     rkv_msg m = {.type = RKV_APPEND_REQ};
     rkv_append_req *a = &m.u.append_req;
     uint64_t next = nd->next_index[peer];
     if (next < 1) next = 1;
+    /* Low-Water Mark: what the follower needs next is no longer in the
+     * log (or its predecessor's term is unknown): send the snapshot. */
+    if (nd->snap_sending[peer] || next - 1 < nd->log_base || (next > 1 && rkv_term_at(nd, next - 1) == 0)) {
+        rkv_install_send(nd, peer);
+        return;
+    }
     a->term = nd->clock.term;
     a->prev_index = next - 1;
-    a->prev_term = term_at(nd, next - 1);
+    a->prev_term = rkv_term_at(nd, next - 1);
     a->commit = nd->commit_index;
     a->round = nd->round;
     uint32_t bytes = 0;
     for (uint64_t i = next; i <= nd->last_index && a->count < RKV_ENTRIES_PER_APPEND_MAX; i++) {
-        const rkv_entry *e = &nd->entries[i - 1];
+        const rkv_entry *e = entry_at(nd, i);
         if (bytes + e->len + 16 > RKV_APPEND_BYTES_MAX && a->count > 0) break;
         /* The type travels as the payload's first byte. */
         a->entries[a->count++] = (rkv_entry_ref){.term = e->term, .bytes = e->bytes, .len = e->len};
         bytes += e->len + 16;
     }
     /* Entries carry no type byte: a no-op is an empty payload. */
-    send_msg(nd, peer, &m, 0);
+    rkv_send_msg(nd, peer, &m, 0);
     /* Request Pipeline: assume success; a refusal rewinds next_index. */
     nd->next_index[peer] = next + a->count;
 }
 
 static void broadcast_append(rkv_node *nd) {
     for (uint16_t p = 0; p < nd->n; p++) {
-        if (p != nd->self) send_append(nd, p);
+        if (p != nd->self) rkv_send_append(nd, p);
     }
 }
 
@@ -384,7 +360,7 @@ static void advance_commit(rkv_node *nd) {
     uint64_t self_match = pod_wal_durable_index(nd->wal);
     for (uint64_t n = nd->last_index; n > nd->commit_index; n--) {
 #ifndef PODSIM_TEST_BREAK_OLD_TERM_COMMIT
-        if (term_at(nd, n) != nd->clock.term) break; /* older terms: not by counting */
+        if (rkv_term_at(nd, n) != nd->clock.term) break; /* older terms: not by counting */
 #endif
         /* (Test-only breakage, tests/teeth_rkv_commit.c: count replicas of
          * an older term's entry too — the Figure 8 bug.) */
@@ -408,6 +384,8 @@ static void become_leader(rkv_node *nd) {
         nd->next_index[p] = nd->last_index + 1;
         nd->match_index[p] = 0;
         nd->acked_round[p] = 0;
+        nd->snap_sending[p] = false;
+        nd->snap_offset[p] = 0;
     }
     char note[64];
     snprintf(note, sizeof note, "leader of term %llu", (unsigned long long)nd->clock.term);
@@ -440,9 +418,9 @@ static void become_candidate(rkv_node *nd) {
     arm_election(nd);
     rkv_msg m = {.type = RKV_VOTE_REQ};
     m.u.vote_req = (rkv_vote_req){.term = nd->clock.term, .last_index = nd->last_index,
-                                  .last_term = term_at(nd, nd->last_index)};
+                                  .last_term = rkv_term_at(nd, nd->last_index)};
     for (uint16_t p = 0; p < nd->n; p++) {
-        if (p != nd->self) send_msg(nd, p, &m, 0);
+        if (p != nd->self) rkv_send_msg(nd, p, &m, 0);
     }
     count_votes(nd);
 }
@@ -450,8 +428,8 @@ static void become_candidate(rkv_node *nd) {
 /* --- message handlers ------------------------------------------------------------- */
 
 static void on_vote_req(rkv_node *nd, uint16_t from, const rkv_vote_req *v) {
-    if (v->term > nd->clock.term) step_down(nd, v->term);
-    uint64_t my_last_term = term_at(nd, nd->last_index);
+    if (v->term > nd->clock.term) rkv_step_down(nd, v->term);
+    uint64_t my_last_term = rkv_term_at(nd, nd->last_index);
     bool up_to_date = v->last_term > my_last_term ||
                       (v->last_term == my_last_term && v->last_index >= nd->last_index);
     bool free_vote = nd->clock.vote == POD_GEN_VOTE_NONE || nd->clock.vote == from;
@@ -462,12 +440,12 @@ static void on_vote_req(rkv_node *nd, uint16_t from, const rkv_vote_req *v) {
     }
     rkv_msg m = {.type = RKV_VOTE_RESP};
     m.u.vote_resp = (rkv_vote_resp){.term = nd->clock.term, .granted = grant};
-    send_msg(nd, from, &m, 0);
+    rkv_send_msg(nd, from, &m, 0);
 }
 
 static void on_vote_resp(rkv_node *nd, uint16_t from, const rkv_vote_resp *v) {
     if (v->term > nd->clock.term) {
-        step_down(nd, v->term);
+        rkv_step_down(nd, v->term);
         return;
     }
     if (nd->role != POD_ROLE_CANDIDATE || v->term != nd->clock.term || !v->granted) return;
@@ -480,27 +458,31 @@ static void on_append_req(rkv_node *nd, uint16_t from, const rkv_append_req *a) 
     rkv_append_resp *r = &m.u.append_resp;
     if (a->term < nd->clock.term) {
         *r = (rkv_append_resp){.term = nd->clock.term, .match = nd->last_index + 1, .round = a->round};
-        send_msg(nd, from, &m, 0);
+        rkv_send_msg(nd, from, &m, 0);
         return;
     }
-    if (a->term > nd->clock.term || nd->role != POD_ROLE_FOLLOWER) step_down(nd, a->term);
+    if (a->term > nd->clock.term || nd->role != POD_ROLE_FOLLOWER) rkv_step_down(nd, a->term);
     nd->leader_hint = from;
     arm_election(nd);
-    /* Replicated Log: the previous entry must match. */
-    if (a->prev_index > nd->last_index || term_at(nd, a->prev_index) != a->prev_term) {
+    if (nd->installing) return; /* a snapshot is being put in place: the leader resends */
+    /* Replicated Log: the previous entry must match. An applied entry is
+     * committed, so it matches the leader's: below the Low-Water Mark the
+     * log may be gone, but that is all there is to know. */
+    if (a->prev_index > nd->last_index ||
+        (a->prev_index > nd->applied_index && rkv_term_at(nd, a->prev_index) != a->prev_term)) {
         uint64_t hint = a->prev_index > nd->last_index ? nd->last_index + 1 : a->prev_index;
         *r = (rkv_append_resp){.term = nd->clock.term, .match = hint, .round = a->round};
-        send_msg(nd, from, &m, 0);
+        rkv_send_msg(nd, from, &m, 0);
         return;
     }
     for (uint32_t k = 0; k < a->count; k++) {
         uint64_t index = a->prev_index + 1 + k;
         const rkv_entry_ref *e = &a->entries[k];
         if (index <= nd->last_index) {
-            if (term_at(nd, index) == e->term) continue; /* already have it */
+            if (index <= nd->applied_index || rkv_term_at(nd, index) == e->term) continue; /* already have it */
             /* A conflicting suffix: never committed, so it may go. */
             if (index <= nd->commit_index || pod_wal_truncate_suffix(nd->wal, index) != POD_WAL_OK) {
-                fail(nd, "cannot truncate a conflicting suffix");
+                rkv_fail(nd, "cannot truncate a conflicting suffix");
                 return;
             }
             log_cut(nd, index);
@@ -517,15 +499,15 @@ static void on_append_req(rkv_node *nd, uint16_t from, const rkv_append_req *a) 
     /* Acknowledge only once the entries are durable here. */
     *r = (rkv_append_resp){.term = nd->clock.term, .match = match, .round = a->round, .success = 1};
 #ifdef PODSIM_TEST_BREAK_ACK_BEFORE_PERSIST
-    send_msg(nd, from, &m, 0); /* test-only breakage, tests/teeth_rkv_ack.c */
+    rkv_send_msg(nd, from, &m, 0); /* test-only breakage, tests/teeth_rkv_ack.c */
 #else
-    send_msg(nd, from, &m, match);
+    rkv_send_msg(nd, from, &m, match);
 #endif
 }
 
 static void on_append_resp(rkv_node *nd, uint16_t from, const rkv_append_resp *r) {
     if (r->term > nd->clock.term) {
-        step_down(nd, r->term);
+        rkv_step_down(nd, r->term);
         return;
     }
     if (nd->role != POD_ROLE_LEADER || r->term != nd->clock.term) return;
@@ -538,7 +520,7 @@ static void on_append_resp(rkv_node *nd, uint16_t from, const rkv_append_resp *r
         /* Rewind and resend from where the follower's log can match. */
         uint64_t hint = r->match ? r->match : 1;
         nd->next_index[from] = hint < nd->next_index[from] ? hint : nd->next_index[from] - (nd->next_index[from] > 1);
-        send_append(nd, from);
+        rkv_send_append(nd, from);
     }
     serve_reads(nd);
 }
@@ -605,37 +587,6 @@ static void on_client(rkv_node *nd, pod_addr from, const uint8_t *bytes, uint32_
 
 /* --- node type callbacks -------------------------------------------------------------- */
 
-static int rkv_check_params(const pod_node_param *params, int count, char *err, size_t err_len) {
-    for (int i = 0; i < count; i++) {
-        uint64_t v;
-        bool is_election = strcmp(params[i].key, "election_ms") == 0;
-        if (is_election || strcmp(params[i].key, "heartbeat_ms") == 0) {
-            if (pod_param_u64(params[i].value, 1, 60000, &v)) continue;
-            snprintf(err, err_len, "expected %s=N with N in 1..60000, found '%s'", params[i].key, params[i].value);
-            return i;
-        }
-        if (strcmp(params[i].key, "segment_bytes") == 0) {
-            if (pod_param_u64(params[i].value, 256, 64u << 20, &v)) continue;
-            snprintf(err, err_len, "expected segment_bytes=N with N in 256..%u, found '%s'", 64u << 20, params[i].value);
-            return i;
-        }
-        snprintf(err, err_len, "unknown parameter '%s'; expected election_ms, heartbeat_ms or segment_bytes",
-                 params[i].key);
-        return i;
-    }
-    return -1;
-}
-
-typedef struct recovery {
-    rkv_node *nd;
-    bool ok;
-} recovery;
-
-static void recover_entry(void *arg, const pod_wal_entry *e) {
-    recovery *r = arg;
-    if (r->ok && !log_push(r->nd, e->term, e->type, e->payload, e->len, ADDR_NONE)) r->ok = false;
-}
-
 static void rkv_stop(void *mem);
 
 static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
@@ -646,22 +597,12 @@ static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
     nd->n = env->cluster_size;
     nd->role = POD_ROLE_FOLLOWER;
     nd->leader_hint = ADDR_NONE;
-    nd->election_ms = 150;
-    nd->heartbeat_ms = 50;
-    uint64_t segment_bytes = 64u * 1024u;
-    for (int i = 0; i < count; i++) {
-        if (strcmp(params[i].key, "election_ms") == 0) pod_param_u64(params[i].value, 1, 60000, &nd->election_ms);
-        if (strcmp(params[i].key, "heartbeat_ms") == 0) pod_param_u64(params[i].value, 1, 60000, &nd->heartbeat_ms);
-        if (strcmp(params[i].key, "segment_bytes") == 0) pod_param_u64(params[i].value, 256, 64u << 20, &segment_bytes);
-    }
+    rkv_params_parse(params, count, &nd->params);
     nd->store = pod_kv_create();
+    if (nd->store) nd->state_hash = rkv_state_hash(nd);
     char why[256] = "";
     bool ok = nd->store && nd->n <= RKV_NODES_MAX && pod_gen_clock_open(&nd->clock, env) == POD_OK;
-    if (ok) {
-        pod_wal_config config = {.prefix = KV_WAL_PREFIX, .segment_bytes_max = segment_bytes};
-        recovery r = {.nd = nd, .ok = true};
-        ok = pod_wal_open(env, &config, recover_entry, &r, &nd->wal, why, sizeof why) == POD_WAL_OK && r.ok;
-    }
+    if (ok) ok = rkv_recover(nd, why, sizeof why);
     if (!ok) {
         char note[320];
         snprintf(note, sizeof note, "refusing to start: %s", why[0] ? why : "state did not load");
@@ -670,15 +611,17 @@ static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
         return NULL;
     }
     arm_election(nd);
+    rkv_cleaner_arm(nd);
     return nd;
 }
 
 static void rkv_stop(void *mem) {
     rkv_node *nd = mem;
-    for (uint64_t i = 0; i < nd->last_index; i++) free(nd->entries[i].bytes);
+    for (uint64_t i = 0; i < nd->last_index - nd->log_base; i++) free(nd->entries[i].bytes);
     free(nd->entries);
     for (uint32_t i = 0; i < nd->outbox_count; i++) free(nd->outbox[i].bytes);
     if (nd->wal) pod_wal_close(nd->wal);
+    pod_snap_close(&nd->snap);
     pod_kv_destroy(nd->store);
     free(nd);
 }
@@ -697,6 +640,8 @@ static void rkv_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint3
     case RKV_VOTE_RESP: on_vote_resp(nd, from, &m.u.vote_resp); break;
     case RKV_APPEND_REQ: on_append_req(nd, from, &m.u.append_req); break;
     case RKV_APPEND_RESP: on_append_resp(nd, from, &m.u.append_resp); break;
+    case RKV_SNAP_REQ: rkv_install_on_req(nd, from, &m.u.snap_req); break;
+    case RKV_SNAP_RESP: rkv_install_on_resp(nd, from, &m.u.snap_resp); break;
     }
 }
 
@@ -717,6 +662,10 @@ static void rkv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {
         nd->round++;
         broadcast_append(nd); /* HeartBeat */
         arm_heartbeat(nd);
+    } else if (cookie == TIMER_CLEANER && timer_id == nd->cleaner_timer) {
+        nd->cleaner_timer = 0;
+        rkv_cleaner_run(nd); /* Low-Water Mark */
+        rkv_cleaner_arm(nd);
     }
 }
 
@@ -725,25 +674,28 @@ static void rkv_on_disk(void *mem, const pod_disk_done *done) {
     if (nd->failed) return;
     if (pod_gen_clock_owns(done)) {
         if (!pod_gen_clock_on_disk(&nd->clock, done)) {
-            fail(nd, "Generation Clock save failed: exiting to recover");
+            rkv_fail(nd, "Generation Clock save failed: exiting to recover");
             return;
         }
         count_votes(nd);
     } else if (pod_wal_owns(done)) {
         if (pod_wal_on_disk(nd->wal, done) != POD_WAL_OK) {
-            fail(nd, "WAL write or fsync failed: exiting to recover from the log");
+            rkv_fail(nd, "WAL write or fsync failed: exiting to recover from the log");
             return;
         }
         if (nd->role == POD_ROLE_LEADER) advance_commit(nd);
+    } else if (pod_snap_owns(done)) {
+        rkv_snapshot_on_disk(nd, done);
     }
     flush_outbox(nd);
 }
 
 static void rkv_view(const void *mem, pod_node_view *out) {
     const rkv_node *nd = mem;
-    memcpy(out->counters, nd->counters, sizeof out->counters);
+    memcpy(out->counters, nd->counters, sizeof nd->counters);
     out->applied_index = nd->applied_index;
     out->durable_index = pod_wal_durable_index(nd->wal);
+    out->state_hash = nd->state_hash;
     out->role = nd->role;
     out->term = nd->clock.term;
     out->commit_index = nd->commit_index;

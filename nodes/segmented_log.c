@@ -616,6 +616,18 @@ uint32_t pod_seglog_drop_below(pod_seglog *log, uint64_t index) {
     return n;
 }
 
+pod_wal_result pod_seglog_restart_at(pod_seglog *log, uint64_t next_index) {
+    assert(log->count > 0 && next_index >= 1);
+    if (log->unlink_count + log->count > POD_SEGLOG_SEGMENTS_MAX) return POD_WAL_LIMIT;
+    /* Newest first, as a suffix cut: a crash between two unlinks leaves a
+     * prefix of the old log, which the node can judge against its snapshot. */
+    for (uint32_t p = log->count; p-- > 0;) retire(log, p);
+    log->count = 0;
+    assert(log->pending_bytes == 0);
+    pod_wal_result res;
+    return push_segment(log, next_index, &res) ? POD_WAL_OK : res;
+}
+
 /* ------------------------------------------------------------------ */
 /* Physical steps                                                      */
 /* ------------------------------------------------------------------ */

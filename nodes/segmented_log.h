@@ -174,6 +174,10 @@ pod_wal_result pod_seglog_truncate_suffix(pod_seglog *log, uint64_t from_index);
  * the log at index 1); they become due to be unlinked, oldest first.
  * Returns how many were removed. */
 uint32_t pod_seglog_drop_below(pod_seglog *log, uint64_t index);
+/* Retires every segment (unlinks due newest first) and starts an empty
+ * log whose first record will be `next_index`; its file is created by the
+ * first write, which the WAL submits only after every unlink is done. */
+pod_wal_result pod_seglog_restart_at(pod_seglog *log, uint64_t next_index);
 
 /* --- physical steps, one at a time, in this order of priority --- */
 

@@ -280,6 +280,28 @@ pod_wal_result pod_wal_drop_below(pod_wal *wal, uint64_t index) {
     return POD_WAL_OK;
 }
 
+pod_wal_result pod_wal_restart_at(pod_wal *wal, uint64_t next_index) {
+    assert(wal != NULL && !wal->in_visit && next_index >= 1);
+    if (wal->failed) return POD_WAL_IO;
+    pod_wal_result r = pod_seglog_restart_at(wal->log, next_index);
+    if (r != POD_WAL_OK) return r;
+    /* Nothing old is in the log any more; what a step in flight covers
+     * must not be mistaken for the new records. */
+    wal->durable_index = next_index - 1;
+    if (wal->step.has_cover) wal->step.cover = next_index - 1;
+    wal->recovered_last = next_index - 1;
+    wal->recovery_sync_due = false;
+    pump(wal);
+    return POD_WAL_OK;
+}
+
+uint32_t pod_wal_segment_firsts(const pod_wal *wal, uint64_t *firsts, uint32_t max) {
+    const pod_seglog *log = wal->log;
+    uint32_t n = log->count < max ? log->count : max;
+    for (uint32_t i = 0; i < n; i++) firsts[i] = log->segs[i].first_index;
+    return n;
+}
+
 pod_wal_result pod_wal_read_from(pod_wal *wal, uint64_t start_index,
                                  bool (*visit)(void *arg, const pod_wal_entry *entry), void *arg) {
     assert(wal != NULL && !wal->in_visit && visit != NULL);
@@ -332,6 +354,7 @@ void pod_wal_close(pod_wal *wal) {
 
 typedef struct recovery {
     pod_wal *wal;
+    uint64_t start_index; /* of a log found empty */
     char *why;
     size_t why_len;
 } recovery;
@@ -533,7 +556,7 @@ static pod_wal_result recover(recovery *rc, void (*visit)(void *arg, const pod_w
         r = refuse(rc, POD_WAL_LIMIT, "more than %u segments of '%s'", POD_SEGLOG_SEGMENTS_MAX,
                    wal->log->prefix);
     } else if (n == 0) {
-        r = pod_seglog_start(wal->log, 1) == POD_WAL_OK ? POD_WAL_OK
+        r = pod_seglog_start(wal->log, rc->start_index) == POD_WAL_OK ? POD_WAL_OK
                                                          : refuse(rc, POD_WAL_NOMEM, "no memory");
     } else {
         uint64_t next = firsts[0];
@@ -569,7 +592,8 @@ pod_wal_result pod_wal_open(pod_env *env, const pod_wal_config *config,
     assert(pending_max >= POD_WALREC_BYTES_MAX && pending_max <= POD_WAL_PENDING_BYTES_LIMIT);
     *wal_out = NULL;
     if (why && why_len > 0) why[0] = '\0';
-    recovery rc = {.why = why, .why_len = why_len};
+    recovery rc = {.why = why, .why_len = why_len,
+                   .start_index = config->start_index ? config->start_index : 1};
     pod_wal *wal = calloc(1, sizeof *wal);
     if (!wal) return refuse(&rc, POD_WAL_NOMEM, "no memory");
     wal->env = env;

@@ -54,6 +54,11 @@ typedef struct pod_wal_config {
      * flight) before append says POD_WAL_LIMIT; 0: the default. At least
      * one largest record, at most POD_WAL_PENDING_BYTES_LIMIT. */
     uint64_t pending_bytes_max;
+    /* The index of the first record of a log found empty; 0 means 1. A node
+     * whose state below some index lives in a snapshot (Low-Water Mark)
+     * passes snapshot index + 1, so that a log restarted after the snapshot
+     * never hands out an index the snapshot already covers. */
+    uint64_t start_index;
 } pod_wal_config;
 
 /* Counters since open, for the node's view and for tests. */
@@ -147,5 +152,19 @@ pod_wal_result pod_wal_truncate_suffix(pod_wal *wal, uint64_t from_index);
  * first_index moves at once; the files go one by one, each unlink made
  * durable before the next. */
 pod_wal_result pod_wal_drop_below(pod_wal *wal, uint64_t index);
+
+/* Discards the whole log and makes the next append get `next_index` (>= 1):
+ * what a follower does after installing a snapshot its log does not reach
+ * (Low-Water Mark, docs/low-water-mark.md). On disk every segment is
+ * unlinked, newest first, each unlink made durable before the next, and the
+ * first new record's segment is created only after the last of them: a
+ * crash leaves a prefix of the old log, nothing, or the new log — never a
+ * mix. The caller must have made a snapshot covering next_index - 1
+ * durable first. */
+pod_wal_result pod_wal_restart_at(pod_wal *wal, uint64_t next_index);
+
+/* The first indexes of the segments in the log, oldest first (the last
+ * one is the active segment); returns how many, at most `max`. */
+uint32_t pod_wal_segment_firsts(const pod_wal *wal, uint64_t *firsts, uint32_t max);
 
 #endif

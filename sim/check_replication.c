@@ -21,6 +21,7 @@
 
 #include "nodes/kv_proto.h"
 #include "sim/kvlog_scan.h"
+#include "sim/snap_scan.h"
 
 #define CHECK_NAME "replication"
 #define TERMS_MAX (1u << 24)
@@ -28,13 +29,15 @@
 
 typedef struct chain_mark {
     uint64_t chain;
+    uint64_t state;         /* the state machine and the client memory, hashed */
     uint16_t node_plus_one; /* who reported it first; 0: nobody yet */
 } chain_mark;
 
 typedef struct acked {
     uint64_t request_no;    /* 0: nothing acknowledged at this index */
     uint32_t client;
-    uint16_t holders;       /* scratch: nodes whose durable log holds it */
+    uint16_t holders;       /* scratch: nodes whose durable log or snapshot holds it */
+    uint16_t counted_for;   /* scratch: node + 1 that last counted it (a log and a snapshot count once) */
 } acked;
 
 typedef struct replication {
@@ -46,6 +49,8 @@ typedef struct replication {
     uint64_t acks_capacity;
     uint64_t acked_max;
     pod_kvlog_scanner scanner;
+    pod_snap_scan snap;
+    uint16_t scanning;      /* the node whose disk is being read */
 } replication;
 
 static bool grow(void **array, uint64_t *capacity, uint64_t need, size_t item, uint64_t limit) {
@@ -73,6 +78,7 @@ static void replication_destroy(void *state) {
     free(r->chain_at);
     free(r->acks);
     pod_kvlog_scanner_free(&r->scanner);
+    pod_snap_scan_free(&r->snap);
     free(r);
 }
 
@@ -107,12 +113,22 @@ static void replication_after_event(void *state, pod_world *world, uint16_t node
     }
     chain_mark *m = &r->chain_at[v.applied_index];
     if (!m->node_plus_one) {
-        *m = (chain_mark){.chain = v.applied_chain, .node_plus_one = (uint16_t)(node + 1)};
+        *m = (chain_mark){.chain = v.applied_chain, .state = v.state_hash, .node_plus_one = (uint16_t)(node + 1)};
     } else if (m->chain != v.applied_chain) {
         pod_check_fail(world, CHECK_NAME,
                        "state machine safety: n%u and n%u applied different entries up to index %" PRIu64
                        " (chains %016" PRIx64 " and %016" PRIx64 ")",
                        m->node_plus_one, node + 1u, v.applied_index, m->chain, v.applied_chain);
+    } else if (m->state != v.state_hash) {
+        /* Same entries, different state: one of them rebuilt its state
+         * from a snapshot (or a replay) that is not what applying the log
+         * gives — e.g. a snapshot that lost the Idempotent Receiver's
+         * memory, so a retried request was applied twice. */
+        pod_check_fail(world, CHECK_NAME,
+                       "snapshot + log suffix must equal a full replay: n%u and n%u applied the same entries up "
+                       "to index %" PRIu64 " but hold different states (key-value pairs and client memory: "
+                       "%016" PRIx64 " and %016" PRIx64 ")",
+                       m->node_plus_one, node + 1u, v.applied_index, m->state, v.state_hash);
     }
 }
 
@@ -144,8 +160,10 @@ static bool count_holder(void *arg, const pod_kvlog_record *rec) {
     if (rec->index >= r->acks_capacity || rec->index > r->acked_max) return rec->index <= r->acked_max;
     acked *a = &r->acks[rec->index];
     if (a->request_no && rec->type == KV_RECORD_CMD && rec->len >= KV_RECORD_HEADER_BYTES &&
-        kv_get_u32(rec->payload) == a->client && kv_get_u64(rec->payload + 8) == a->request_no) {
+        kv_get_u32(rec->payload) == a->client && kv_get_u64(rec->payload + 8) == a->request_no &&
+        a->counted_for != r->scanning + 1) {
         a->holders++;
+        a->counted_for = (uint16_t)(r->scanning + 1);
     }
     return true;
 }
@@ -160,16 +178,32 @@ static bool disk_corrupted(const pod_world *world, uint16_t node) {
 static void check_durability(replication *r, pod_world *world, const char *when) {
     if (r->acked_max == 0) return;
     uint16_t n = pod_check_node_count(world);
-    for (uint64_t i = 1; i <= r->acked_max; i++) r->acks[i].holders = 0;
+    for (uint64_t i = 1; i <= r->acked_max; i++) r->acks[i].holders = r->acks[i].counted_for = 0;
     uint16_t corrupted = 0;
     for (uint16_t node = 0; node < n; node++) {
         if (disk_corrupted(world, node)) corrupted++;
         hold_ctx c = {.r = r};
         uint64_t last;
+        r->scanning = node;
         if (!pod_kvlog_scan(&r->scanner, pod_check_node_disk(world, node), POD_KVLOG_DURABLE, count_holder, &c,
-                            &last)) {
+                            &last) ||
+            !pod_snap_scan_durable(&r->snap, pod_check_node_disk(world, node))) {
             pod_check_fail(world, CHECK_NAME, "out of memory reading n%u's log", node + 1u);
             return;
+        }
+        /* Below the Low-Water Mark the entry lives in a snapshot: it holds
+         * the write if it covers the index and remembers the client's
+         * request (the Idempotent Receiver's memory) — not on the node's
+         * word, on the snapshot's bytes. */
+        uint64_t upto = r->snap.found && r->snap.header.last_index < r->acked_max ? r->snap.header.last_index
+                                                                                  : (r->snap.found ? r->acked_max : 0);
+        for (uint64_t i = 1; i <= upto; i++) {
+            acked *a = &r->acks[i];
+            if (!a->request_no || a->counted_for == node + 1) continue;
+            if (pod_snap_scan_request_of(&r->snap, a->client) >= a->request_no) {
+                a->holders++;
+                a->counted_for = (uint16_t)(node + 1);
+            }
         }
     }
     uint16_t need = (uint16_t)(n / 2 + 1);

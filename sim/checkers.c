@@ -7,6 +7,7 @@ extern const pod_checker pod_check_replication;
 extern const pod_checker pod_check_linearizability_kv;
 extern const pod_checker pod_check_linearizability_rkv;
 extern const pod_checker pod_check_liveness;
+extern const pod_checker pod_check_lwm;
 
 const pod_checker *const pod_checkers[] = {
     &pod_check_echo,
@@ -15,5 +16,6 @@ const pod_checker *const pod_checkers[] = {
     &pod_check_linearizability_kv,
     &pod_check_linearizability_rkv,
     &pod_check_liveness,
+    &pod_check_lwm,
     NULL,
 };

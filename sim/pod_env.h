@@ -142,7 +142,7 @@ typedef enum pod_node_role {
 } pod_node_role;
 
 typedef struct pod_node_view {
-    uint64_t counters[8];      /* node-type specific, named by counter_names */
+    uint64_t counters[16];     /* node-type specific, named by counter_names */
     uint64_t applied_index;    /* last log index applied to the state machine */
     uint64_t durable_index;    /* last log index known durable */
     uint64_t state_hash;       /* hash of the applied state (canonical order) */
@@ -176,7 +176,7 @@ typedef struct pod_node_type {
     void (*on_timer)(void *node, uint64_t timer_id, uint64_t cookie);
     void (*on_disk)(void *node, const pod_disk_done *done);
     void (*view)(const void *node, pod_node_view *out);
-    const char *const *counter_names; /* NULL-terminated, at most 8 */
+    const char *const *counter_names; /* NULL-terminated, at most 16 */
 } pod_node_type;
 
 #endif

@@ -29,6 +29,8 @@ const char *const pod_world_counter_names[POD_CTR_COUNT] = {
     [POD_CTR_CLIENT_GARBLED] = "client.garbled",
     [POD_CTR_CLIENT_RETRIES] = "client.retries",
     [POD_CTR_CLIENT_REDIRECTS] = "client.redirects",
+    [POD_CTR_DISK_PEAK_BYTES] = "disk.peak_bytes",
+    [POD_CTR_DISK_PEAK_FILES] = "disk.peak_files",
 };
 
 const char *pod_verdict_name(pod_verdict verdict) {

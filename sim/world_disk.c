@@ -94,6 +94,11 @@ void pod_world_disk_complete(pod_world *world, uint16_t node, uint32_t index, po
     }
     *done = (pod_disk_done){.op = f->op, .status = status, .fd = f->fd, .cookie = f->cookie};
     inflight_release(n, index);
+    /* Low-Water Mark: is disk usage bounded? (docs/low-water-mark.md) */
+    pod_disk_stats st;
+    pod_disk_stats_get(n->disk, &st);
+    if (st.used_bytes > world->counters[POD_CTR_DISK_PEAK_BYTES]) world->counters[POD_CTR_DISK_PEAK_BYTES] = st.used_bytes;
+    if (st.files > world->counters[POD_CTR_DISK_PEAK_FILES]) world->counters[POD_CTR_DISK_PEAK_FILES] = st.files;
 }
 
 pod_status pod_world_disk_open(pod_env *env, const char *name, uint32_t flags, pod_fd *fd_out) {

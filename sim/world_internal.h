@@ -103,12 +103,14 @@ typedef enum pod_world_counter {
     POD_CTR_CLIENT_GARBLED,
     POD_CTR_CLIENT_RETRIES,
     POD_CTR_CLIENT_REDIRECTS,
+    POD_CTR_DISK_PEAK_BYTES,   /* the most space any one node's disk used, sampled at disk completions */
+    POD_CTR_DISK_PEAK_FILES,   /* the most files any one node's disk held */
     POD_CTR_COUNT
 } pod_world_counter;
 
 extern const char *const pod_world_counter_names[POD_CTR_COUNT];
 
-#define POD_NODE_COUNTERS_MAX 8u
+#define POD_NODE_COUNTERS_MAX 16u
 
 /* A clog of one directed link (world_net.c). Messages that arrive while
  * now <= until_ns wait and are delivered at release_ns, in arrival order;

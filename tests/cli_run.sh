@@ -47,6 +47,12 @@ run 2 run "$tmp/target.scn"; grep -q "target.scn:3:26: error: a partition around
 printf 'cluster nodes=3 type=rkv\nrun 5s\nat 4s crash leader\nliveness within=2s\n' >"$tmp/live.scn"
 run 2 run "$tmp/live.scn"; grep -q "live.scn:4:1: error: the liveness bound ends after the run" "$tmp/err"; check "liveness bound" $? "$(cat "$tmp/err")"
 
+# --- bad Low-Water Mark parameters of the rkv node: file:line:col and exit 2
+printf 'cluster nodes=3 type=rkv\nnode snapshot_entries=100 lwm_policy=oldest\nrun 1s\n' >"$tmp/lwm.scn"
+run 2 run "$tmp/lwm.scn"; grep -q "lwm.scn:2:27: error: .*expected lwm_policy=snapshot or lwm_policy=time, found 'oldest'" "$tmp/err"; check "bad lwm_policy" $? "$(cat "$tmp/err")"
+printf 'cluster nodes=3 type=rkv\nnode cleaner_ms=0\nrun 1s\n' >"$tmp/lwm2.scn"
+run 2 run "$tmp/lwm2.scn"; grep -q "lwm2.scn:2:6: error: .*expected cleaner_ms=N with N in 1..3600000, found '0'" "$tmp/err"; check "bad cleaner_ms" $? "$(cat "$tmp/err")"
+
 # --- a pass prints one summary line with seed, events, sim time, hash
 run 0 run scenarios/quickstart.scn --seed 7
 tail -n 1 "$tmp/out" | grep -Eq '^podsim: pass .*seed=7 events=[0-9]+ sim_time=10\.000000000s trace_hash=[0-9a-f]{16}$'

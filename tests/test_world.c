@@ -155,7 +155,7 @@ static void tick_timer(void *mem, uint64_t id, uint64_t cookie) {
     t->doomed_id = t->env->ops->timer_set(t->env, 300000000 + 1, 2);
 }
 static void tick_view(const void *mem, pod_node_view *out) {
-    memcpy(out->counters, ((const tick_node *)mem)->counters, sizeof out->counters);
+    memcpy(out->counters, ((const tick_node *)mem)->counters, sizeof ((const tick_node *)mem)->counters);
 }
 static const pod_node_type tick_type = {
     .name = "tick", .start = tick_start, .stop = tick_stop, .on_message = tick_message,
