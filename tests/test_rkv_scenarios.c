@@ -228,6 +228,8 @@ Test(rkv_scenarios, every_rkv_file_is_listed) {
         if (strncmp(e->d_name, "rkv-", 4) != 0 || len < 5 || strcmp(e->d_name + len - 4, ".scn") != 0) {
             continue;
         }
+        /* The Low-Water Mark scenarios are swept by tests/test_lwm_scenarios.c. */
+        if (strncmp(e->d_name, "rkv-lwm-", 8) == 0) continue;
         found++;
         bool listed = false;
         for (size_t i = 0; i < RKV_SCN_CASE_COUNT; i++) {
