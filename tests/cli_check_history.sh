@@ -6,21 +6,8 @@ set -uo pipefail
 podsim=${1:?podsim binary}
 src=${2:?source dir}
 data="$src/tests/data/histories"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-pass=0
-
-check() { # check NAME CONDITION-RESULT(0/1) DETAIL
-  if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1: $3"; failures=$((failures + 1)); fi
-}
-
-run() { # run EXPECTED_RC ARGS... ; output in $tmp/out, $tmp/err
-  local want=$1; shift
-  "$podsim" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  [ "$rc" -eq "$want" ]; check "podsim $* exits $want" $? "got $rc; stdout: $(head -c 300 "$tmp/out"); stderr: $(head -c 300 "$tmp/err")"
-}
+# shellcheck source=tests/lib_cli.sh
+. "$(dirname "$0")/lib_cli.sh"
 
 # --- usage: exit 0 for help, 2 for mistakes
 run 0 check-history --help;  grep -q 'usage: podsim check-history FILE' "$tmp/out"; check "help" $? "$(cat "$tmp/out")"
@@ -84,5 +71,4 @@ grep -q -- "--history: expected a file" "$tmp/err"; check "history without a fil
 run 2 run "$src/scenarios/rkv-leader-crash.scn" --history "$tmp/no/such/dir/h.jsonl"
 grep -q -- "--history: cannot write '.*h.jsonl'" "$tmp/err"; check "history to a missing directory" $? "$(cat "$tmp/err")"
 
-echo "cli_check_history: $pass passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish cli_check_history

@@ -4,22 +4,9 @@
 set -uo pipefail
 podsim=${1:?podsim binary}
 src=${2:?source dir}
+# shellcheck source=tests/lib_cli.sh
+. "$(dirname "$0")/lib_cli.sh"
 cd "$src"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-pass=0
-
-check() { # check NAME CONDITION-RESULT(0/1) DETAIL
-  if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1: $3"; failures=$((failures + 1)); fi
-}
-
-run() { # run EXPECTED_RC ARGS... ; output in $tmp/out, $tmp/err
-  local want=$1; shift
-  "$podsim" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  [ "$rc" -eq "$want" ]; check "podsim $* exits $want" $? "got $rc; stderr: $(head -c 400 "$tmp/err")"
-}
 
 hash_of() { grep -o 'trace_hash=[0-9a-f]\{16\}' "$tmp/out" | tail -n 1; }
 
@@ -120,5 +107,4 @@ run 0 shrink "$tmp/fail.scn" --seed 5 -o "$tmp/small.scn"
 grep -q '^replay: podsim run' "$tmp/out"; check "shrink prints a replay" $? "$(cat "$tmp/out")"
 run 1 run "$tmp/small.scn"; grep -q 'expected echo.pings_sent == 0' "$tmp/err"; check "the shrunk scenario fails the same way" $? "$(cat "$tmp/err")"
 
-echo "$pass passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish cli_run
