@@ -22,6 +22,8 @@
  *                        previous append's answer.
  *   Linearizable reads — the leader confirms it still leads with a quorum
  *                        round (ReadIndex) before answering.
+ *   Follower Reads     — any node answers a flagged GET from its applied
+ *                        state once it has applied the client's session.
  *
  * Memory holds the whole log (no snapshots yet: the Low-Water Mark issue). */
 #include "nodes/rkv_node.h"
@@ -544,9 +546,38 @@ static void on_append_resp(rkv_node *nd, uint16_t from, const rkv_append_resp *r
 
 /* --- clients ---------------------------------------------------------------------- */
 
+/* Follower Reads: any node answers a GET from its applied state — committed
+ * data, possibly stale — once it has applied the client's min_index (its
+ * session), so a client never reads older than what it has seen. */
+static void on_follower_read(rkv_node *nd, pod_addr from, const kv_header *h, const uint8_t *body, uint32_t len) {
+    pod_kv_cmd cmd;
+    pod_kv_status s = len < 8 ? POD_KV_E_MALFORMED : pod_kv_cmd_decode(body + 8, len - 8, &cmd);
+    if (s == POD_KV_OK && pod_kv_cmd_is_write(&cmd)) s = POD_KV_E_MALFORMED;
+    if (s != POD_KV_OK) {
+        reply(nd, from, h->client_id, h->request_no, (uint8_t)s, 0, NULL, 0);
+        return;
+    }
+#ifndef PODSIM_TEST_BREAK_FOLLOWER_READ_STALE
+    if (nd->applied_index < kv_get_u64(body)) {
+        reply(nd, from, h->client_id, h->request_no, KV_REPLY_UNAVAILABLE, nd->applied_index, NULL, 0);
+        return;
+    }
+#endif
+    /* (Test-only breakage, tests/teeth_rkv.c: answer whatever the client has
+     * seen — a read older than its own writes.) */
+    const uint8_t *value = NULL;
+    uint32_t value_len = 0;
+    s = pod_kv_apply(nd->store, &cmd, &value, &value_len);
+    reply(nd, from, h->client_id, h->request_no, (uint8_t)s, nd->applied_index, value, value_len);
+}
+
 static void on_client(rkv_node *nd, pod_addr from, const uint8_t *bytes, uint32_t len) {
     kv_header h;
     if (kv_header_decode(bytes, len, KV_MSG_REQUEST, &h) != 0) return;
+    if (h.flags & KV_REQ_FOLLOWER_READ) {
+        on_follower_read(nd, from, &h, bytes + KV_HEADER_BYTES, len - KV_HEADER_BYTES);
+        return;
+    }
     if (nd->role != POD_ROLE_LEADER) {
         nd->counters[CTR_REDIRECTS]++;
         uint64_t hint = nd->leader_hint == ADDR_NONE ? 0 : (uint64_t)nd->leader_hint + 1;

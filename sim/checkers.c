@@ -5,11 +5,13 @@ extern const pod_checker pod_check_echo;
 extern const pod_checker pod_check_kv_recovery;
 extern const pod_checker pod_check_replication;
 extern const pod_checker pod_check_liveness;
+extern const pod_checker pod_check_follower_reads;
 
 const pod_checker *const pod_checkers[] = {
     &pod_check_echo,
     &pod_check_kv_recovery,
     &pod_check_replication,
     &pod_check_liveness,
+    &pod_check_follower_reads,
     NULL,
 };
