@@ -557,14 +557,14 @@ static void on_follower_read(rkv_node *nd, pod_addr from, const kv_header *h, co
         reply(nd, from, h->client_id, h->request_no, (uint8_t)s, 0, NULL, 0);
         return;
     }
+    /* Behind the session: the client tries another replica. (Test-only
+     * breakage, tests/teeth_rkv.c: answer anyway — older than its writes.) */
 #ifndef PODSIM_TEST_BREAK_FOLLOWER_READ_STALE
     if (nd->applied_index < kv_get_u64(body)) {
         reply(nd, from, h->client_id, h->request_no, KV_REPLY_UNAVAILABLE, nd->applied_index, NULL, 0);
         return;
     }
 #endif
-    /* (Test-only breakage, tests/teeth_rkv.c: answer whatever the client has
-     * seen — a read older than its own writes.) */
     const uint8_t *value = NULL;
     uint32_t value_len = 0;
     s = pod_kv_apply(nd->store, &cmd, &value, &value_len);
