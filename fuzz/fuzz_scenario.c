@@ -31,6 +31,13 @@ static bool fuzz_terminated(const char *s, size_t size) {
     return memchr(s, '\0', size) != NULL;
 }
 
+/* A node of the cluster, or a run-time target (leader, last_leader) of a
+ * cluster of 2 nodes or more; `rest` only where allowed. */
+static bool fuzz_node_ok(const pod_scenario *scn, uint16_t node, bool rest_ok) {
+    if (pod_node_is_target(node) || (rest_ok && node == POD_NODE_REST)) return scn->node_count >= 2;
+    return node < scn->node_count;
+}
+
 static void fuzz_check_action(const pod_scenario *scn, const pod_action *a) {
     FUZZ_CHECK(a->line >= 1);
     FUZZ_CHECK(a->at_ns <= scn->run_ns);
@@ -40,11 +47,14 @@ static void fuzz_check_action(const pod_scenario *scn, const pod_action *a) {
     case POD_ACT_PAUSE:
     case POD_ACT_RESUME:
     case POD_ACT_ISOLATE:
-        FUZZ_CHECK(a->node < scn->node_count);
+        FUZZ_CHECK(fuzz_node_ok(scn, a->node, false));
         break;
     case POD_ACT_BLOCK:
-        FUZZ_CHECK(a->node < scn->node_count && a->peer < scn->node_count);
+        FUZZ_CHECK(fuzz_node_ok(scn, a->node, true) && fuzz_node_ok(scn, a->peer, true));
         FUZZ_CHECK(a->node != a->peer);
+        /* `rest` stands opposite a target, never opposite a node. */
+        FUZZ_CHECK(a->node != POD_NODE_REST || pod_node_is_target(a->peer));
+        FUZZ_CHECK(a->peer != POD_NODE_REST || pod_node_is_target(a->node));
         break;
     case POD_ACT_CLOG:
         FUZZ_CHECK(a->node < scn->node_count && a->peer < scn->node_count);
@@ -58,6 +68,11 @@ static void fuzz_check_action(const pod_scenario *scn, const pod_action *a) {
             FUZZ_CHECK(a->group_of[n] < a->group_count);
         break;
     case POD_ACT_PARTITION:
+        if (pod_node_is_target(a->node)) { /* `partition leader | rest` */
+            FUZZ_CHECK(scn->node_count >= 2 && a->group_count == 2);
+            break;
+        }
+        FUZZ_CHECK(a->node == 0);
         FUZZ_CHECK(a->group_count >= 2 && a->group_count <= POD_SCN_GROUPS_MAX);
         for (uint32_t n = 0; n < scn->node_count; n++)
             FUZZ_CHECK(a->group_of[n] < a->group_count);
@@ -95,6 +110,15 @@ static void fuzz_check_scenario(const pod_scenario *scn) {
             FUZZ_CHECK(scn->actions[i - 1].at_ns <= scn->actions[i].at_ns);
             FUZZ_CHECK(scn->actions[i - 1].line < scn->actions[i].line);
         }
+    }
+
+    /* A liveness line's bound ends within the run. */
+    if (scn->liveness.within_ns > 0) {
+        uint64_t quiet = pod_scenario_quiet_ns(scn);
+        FUZZ_CHECK(scn->liveness.line >= 1 && scn->liveness.col >= 1);
+        FUZZ_CHECK(quiet <= scn->run_ns && scn->liveness.within_ns <= scn->run_ns - quiet);
+    } else {
+        FUZZ_CHECK(scn->liveness.line == 0);
     }
 
     FUZZ_CHECK(scn->expect_count <= POD_SCN_EXPECTS_MAX);

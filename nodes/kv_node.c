@@ -98,12 +98,16 @@ static bool apply_record(kv_node *node, const uint8_t *payload, uint32_t len, ui
     uint32_t client_id = kv_get_u32(payload);
     uint64_t request_no = kv_get_u64(payload + 8);
     pod_idem_client first;
+    bool applied_before = pod_idem_applied(&node->idem, client_id, request_no, &first);
 #ifdef PODSIM_TEST_BREAK_NO_IDEMPOTENCE
-    /* Test-only breakage (tests/teeth_kv_idempotence.c): every copy applies. */
-    if (false) {
+    /* Test-only breakage (tests/teeth_kv_idempotence.c): every copy applies
+     * (and the memory keeps the first, as its contract asks). */
+    bool remember = !applied_before;
+    applied_before = false;
 #else
-    if (pod_idem_applied(&node->idem, client_id, request_no, &first)) {
+    bool remember = true;
 #endif
+    if (applied_before) {
         node->counters[CTR_DUPLICATES]++;
         /* An older request than the last is one its client gave up on. */
         *out = request_no == first.request_no ? (kv_outcome){.status = first.status, .index = first.index}
@@ -111,7 +115,7 @@ static bool apply_record(kv_node *node, const uint8_t *payload, uint32_t len, ui
         return true;
     }
     *out = (kv_outcome){.status = (uint8_t)pod_kv_apply(node->store, &cmd, NULL, NULL), .index = index};
-    pod_idem_remember(&node->idem, client_id, request_no, index, out->status);
+    if (remember) pod_idem_remember(&node->idem, client_id, request_no, index, out->status);
     return true;
 }
 

@@ -1,9 +1,10 @@
 /* kv_proto.h — the wire format between clients and key-value nodes, shared
  * with the simulator's clients (sim/), which speak it over pod_env's network.
  *
- * Request  (client -> node): u8 KV_MSG_REQUEST, 3 zero bytes, u32 client_id,
- *          u64 request_no, u64 checksum, then a command encoded by
- *          pod_kv_cmd_encode.
+ * Request  (client -> node): u8 KV_MSG_REQUEST, u8 flags (0 or
+ *          KV_REQ_FOLLOWER_READ), 2 zero bytes, u32 client_id, u64
+ *          request_no, u64 checksum, then — for a follower read only — u64
+ *          min_index, then a command encoded by pod_kv_cmd_encode.
  * Response (node -> client): u8 KV_MSG_RESPONSE, u8 status (pod_kv_status or
  *          KV_REPLY_*), 2 zero bytes, u32 client_id, u64 request_no,
  *          u64 checksum, u64 log index (of a write's WAL record; 0 for reads
@@ -51,9 +52,16 @@ enum {
  * the entries of earlier terms, the Raft paper's Figure 8 rule). */
 #define KV_RECORD_NOOP 2u
 
+/* Follower Reads: a GET any replica may answer from its applied state once
+ * it has applied at least min_index (the client's session: the highest log
+ * index it has seen, so it never reads older than its own writes or its
+ * last read). The answer's index field is the index it was read at. */
+#define KV_REQ_FOLLOWER_READ 0x01u
+
 typedef struct kv_header {
     uint8_t type;
     uint8_t status;      /* responses only */
+    uint8_t flags;       /* requests only: 0 or KV_REQ_FOLLOWER_READ */
     uint32_t client_id;
     uint64_t request_no;
 } kv_header;
@@ -78,7 +86,7 @@ static inline uint64_t kv_get_u64(const uint8_t *p) {
 /* Writes the header; the checksum stays zero until kv_frame_seal. */
 static inline void kv_header_encode(const kv_header *h, uint8_t out[KV_HEADER_BYTES]) {
     out[0] = h->type;
-    out[1] = h->status;
+    out[1] = h->type == KV_MSG_REQUEST ? h->flags : h->status;
     out[2] = out[3] = 0;
     kv_put_u32(out + 4, h->client_id);
     kv_put_u64(out + 8, h->request_no);
@@ -102,10 +110,11 @@ enum { KV_DECODE_OK = 0, KV_DECODE_MALFORMED = -1, KV_DECODE_CORRUPT = -2 };
 static inline int kv_header_decode(const uint8_t *bytes, uint32_t len, uint8_t type, kv_header *h) {
     if (len < KV_HEADER_BYTES) return KV_DECODE_MALFORMED;
     if (kv_get_u64(bytes + KV_CHECKSUM_AT) != kv_frame_checksum(bytes, len)) return KV_DECODE_CORRUPT;
-    if (bytes[0] != type || bytes[2] || bytes[3]) return -1;
-    if (type == KV_MSG_REQUEST && bytes[1]) return -1;
+    if (bytes[0] != type || bytes[2] || bytes[3]) return KV_DECODE_MALFORMED;
+    if (type == KV_MSG_REQUEST && bytes[1] != 0 && bytes[1] != KV_REQ_FOLLOWER_READ) return KV_DECODE_MALFORMED;
     h->type = bytes[0];
-    h->status = bytes[1];
+    h->status = type == KV_MSG_REQUEST ? 0 : bytes[1];
+    h->flags = type == KV_MSG_REQUEST ? bytes[1] : 0;
     h->client_id = kv_get_u32(bytes + 4);
     h->request_no = kv_get_u64(bytes + 8);
     return 0;

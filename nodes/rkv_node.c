@@ -26,6 +26,8 @@
  *                        state is snapshotted, log segments below the mark
  *                        are deleted, and a follower that needs entries the
  *                        leader no longer has receives the snapshot.
+ *   Follower Reads     — any node answers a flagged GET from its applied
+ *                        state once it has applied the client's session.
  *
  * Memory holds the log from the oldest segment the cleaner kept. */
 #include "nodes/rkv_node.h"
@@ -527,10 +529,39 @@ static void on_append_resp(rkv_node *nd, uint16_t from, const rkv_append_resp *r
 
 /* --- clients ---------------------------------------------------------------------- */
 
+/* Follower Reads: any node answers a GET from its applied state — committed
+ * data, possibly stale — once it has applied the client's min_index (its
+ * session), so a client never reads older than what it has seen. */
+static void on_follower_read(rkv_node *nd, pod_addr from, const kv_header *h, const uint8_t *body, uint32_t len) {
+    pod_kv_cmd cmd;
+    pod_kv_status s = len < 8 ? POD_KV_E_MALFORMED : pod_kv_cmd_decode(body + 8, len - 8, &cmd);
+    if (s == POD_KV_OK && pod_kv_cmd_is_write(&cmd)) s = POD_KV_E_MALFORMED;
+    if (s != POD_KV_OK) {
+        reply(nd, from, h->client_id, h->request_no, (uint8_t)s, 0, NULL, 0);
+        return;
+    }
+    /* Behind the session: the client tries another replica. (Test-only
+     * breakage, tests/teeth_rkv.c: answer anyway — older than its writes.) */
+#ifndef PODSIM_TEST_BREAK_FOLLOWER_READ_STALE
+    if (nd->applied_index < kv_get_u64(body)) {
+        reply(nd, from, h->client_id, h->request_no, KV_REPLY_UNAVAILABLE, nd->applied_index, NULL, 0);
+        return;
+    }
+#endif
+    const uint8_t *value = NULL;
+    uint32_t value_len = 0;
+    s = pod_kv_apply(nd->store, &cmd, &value, &value_len);
+    reply(nd, from, h->client_id, h->request_no, (uint8_t)s, nd->applied_index, value, value_len);
+}
+
 static void on_client(rkv_node *nd, pod_addr from, const uint8_t *bytes, uint32_t len) {
     kv_header h;
     if (kv_header_decode(bytes, len, KV_MSG_REQUEST, &h) != 0) { /* corrupt or malformed */
         nd->counters[CTR_DROPPED_MSGS]++;
+        return;
+    }
+    if (h.flags & KV_REQ_FOLLOWER_READ) {
+        on_follower_read(nd, from, &h, bytes + KV_HEADER_BYTES, len - KV_HEADER_BYTES);
         return;
     }
     if (nd->role != POD_ROLE_LEADER) {

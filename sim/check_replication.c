@@ -135,7 +135,8 @@ static void replication_after_event(void *state, pod_world *world, uint16_t node
 static void replication_response(void *state, pod_world *world, const pod_history *h, uint32_t op) {
     replication *r = state;
     const pod_hist_op *o = &h->ops[op];
-    if (o->index == 0 || o->outcome != POD_HIST_DONE) return; /* not a logged write */
+    /* Not a logged write (a Follower Read's index is where it read). */
+    if (o->index == 0 || o->outcome != POD_HIST_DONE || o->follower_read) return;
     if (!grow((void **)&r->acks, &r->acks_capacity, o->index, sizeof r->acks[0], INDEXES_MAX)) return;
     acked *a = &r->acks[o->index];
     if (a->request_no && (a->client != o->client || a->request_no != o->request_no)) {

@@ -27,6 +27,8 @@ typedef struct pod_hist_op {
     uint8_t outcome;       /* pod_hist_outcome */
     uint8_t status;        /* DONE: pod_kv_status or KV_REPLY_* */
     uint16_t node;         /* the node the request went to */
+    uint8_t follower_read; /* a Follower Read: any replica answered it, at the
+                              log index in `index`; not linearizable */
 } pod_hist_op;
 
 #define POD_HIST_OPS_MAX (1u << 22)          /* operations per run */

@@ -135,6 +135,10 @@ bool pod_hist_json_write(FILE *out, const pod_history *h, char *err, size_t err_
     }
     uint32_t n = 0;
     for (uint32_t i = 0; i < h->count; i++) {
+        /* Follower Reads are not linearizable by design: they stay out of
+         * the history the linearizability checker reads (their own, weaker
+         * check is sim/check_follower_reads.c). */
+        if (h->ops[i].follower_read) continue;
         ev[n++] = (wevent){.t = h->ops[i].invoke_ns, .op = i, .is_outcome = 0};
         if (h->ops[i].outcome != POD_HIST_PENDING) {
             ev[n++] = (wevent){.t = h->ops[i].complete_ns, .op = i, .is_outcome = 1};

@@ -755,7 +755,7 @@ static bool scn_value_timeout(scn_parser *p, const scn_token *value) {
 
 /* `mix=put:40,get:30,...`: weights of the operations, 0..1000 each. */
 static bool scn_value_mix(scn_parser *p, const scn_token *value) {
-    static const char *const names[POD_WL_OP_COUNT] = {"put", "get", "delete", "cas", "txn"};
+    static const char *const names[POD_WL_OP_COUNT] = {"put", "get", "delete", "cas", "txn", "fget"};
     char q[SCN_QUOTE_SIZE];
     uint32_t mix[POD_WL_OP_COUNT] = {0};
     bool seen[POD_WL_OP_COUNT] = {false};
@@ -778,7 +778,7 @@ static bool scn_value_mix(scn_parser *p, const scn_token *value) {
         }
         scn_token name = {item.ptr, name_len, item.col};
         if (op < 0)
-            return scn_fail(p, item.col, "unknown operation %s in mix; expected put, get, delete, cas or txn",
+            return scn_fail(p, item.col, "unknown operation %s in mix; expected put, get, delete, cas, txn or fget",
                             scn_q(q, &name));
         if (seen[op])
             return scn_fail(p, item.col, "operation '%s' appears twice in mix", names[op]);

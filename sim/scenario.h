@@ -160,6 +160,7 @@ typedef enum pod_wl_op {
     POD_WL_DELETE,
     POD_WL_CAS,
     POD_WL_TXN,
+    POD_WL_FGET,   /* a Follower Read: a GET any replica answers (clusters) */
     POD_WL_OP_COUNT
 } pod_wl_op;
 

@@ -53,7 +53,7 @@ static bool scn_w_load_defaults(scn_w_defaults *d) {
 
 /* ---- names for values ---- */
 
-static const char *const scn_w_op_names[POD_WL_OP_COUNT] = {"put", "get", "delete", "cas", "txn"};
+static const char *const scn_w_op_names[POD_WL_OP_COUNT] = {"put", "get", "delete", "cas", "txn", "fget"};
 
 static const char *scn_w_action_name(pod_action_kind kind) {
     switch (kind) {

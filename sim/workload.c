@@ -141,6 +141,7 @@ static uint32_t build_request(pod_world *world, uint32_t i, uint64_t request_no,
         p0->value_len = make_value(world, s->values[0], client_id, request_no, 0);
         break;
     case POD_WL_GET:
+    case POD_WL_FGET:
         cmd.op = p0->op = POD_KV_GET;
         break;
     case POD_WL_DELETE:
@@ -191,6 +192,19 @@ static uint32_t build_request(pod_world *world, uint32_t i, uint64_t request_no,
 
 /* --- the loop --------------------------------------------------------------- */
 
+/* Makes the request in msg (header and command, len bytes) a Follower Read:
+ * the flag, then the client's session index before the command; seals the
+ * frame again. */
+static uint32_t frame_follower_read(const pod_world_client *c, uint8_t *msg, uint32_t len, uint32_t cap) {
+    assert(len >= KV_HEADER_BYTES && len + 8u <= cap);
+    (void)cap;
+    memmove(msg + KV_HEADER_BYTES + 8, msg + KV_HEADER_BYTES, len - KV_HEADER_BYTES);
+    kv_put_u64(msg + KV_HEADER_BYTES, c->session_index);
+    msg[1] = KV_REQ_FOLLOWER_READ;
+    kv_frame_seal(msg, len + 8u);
+    return len + 8u;
+}
+
 static void send_request(pod_world *world, uint32_t i) {
     pod_world_client *c = client_of(world, i);
     wl_scratch *scratch = world->wl_scratch;
@@ -209,6 +223,15 @@ static void send_request(pod_world *world, uint32_t i) {
     c->attempts = 1;
     c->redirects = 0;
     c->maybe_applied = false;
+    /* A Follower Read goes to the client's own replica first (the nearest
+     * one, say); a single node is its own leader: there a plain GET. */
+    c->follower_read = op == POD_WL_FGET && world->node_count > 1;
+    if (c->follower_read) {
+        world->history.ops[hist].follower_read = 1;
+        c->target = (uint16_t)(i % world->node_count);
+        world->history.ops[hist].node = c->target;
+        len = frame_follower_read(c, msg, len, sizeof scratch->msg);
+    }
     world->counters[POD_CTR_CLIENT_REQUESTS]++;
     pod_net_send(world, (pod_addr)(POD_CLIENT_ADDR_BASE + i), c->target, msg, len);
     schedule_client(world, i, world->scn->workload.timeout_ns, WL_TIMEOUT, request_no, &c->timeout_id);
@@ -230,7 +253,9 @@ static void resend(pod_world *world, uint32_t i) {
     kv_frame_seal(scratch->msg, KV_HEADER_BYTES + o->cmd_len);
     o->node = c->target;
     world->counters[POD_CTR_CLIENT_RETRIES]++;
-    pod_net_send(world, (pod_addr)(POD_CLIENT_ADDR_BASE + i), c->target, scratch->msg, KV_HEADER_BYTES + o->cmd_len);
+    uint32_t len = KV_HEADER_BYTES + o->cmd_len;
+    if (c->follower_read) len = frame_follower_read(c, scratch->msg, len, sizeof scratch->msg);
+    pod_net_send(world, (pod_addr)(POD_CLIENT_ADDR_BASE + i), c->target, scratch->msg, len);
     schedule_client(world, i, world->scn->workload.timeout_ns, WL_TIMEOUT, c->request_no, &c->timeout_id);
 }
 
@@ -372,6 +397,9 @@ void pod_workload_on_response(pod_world *world, pod_addr to, const uint8_t *byte
     c->outstanding = WL_NONE;
     pod_sched_cancel(&world->sched, c->timeout_id);
     world->counters[POD_CTR_CLIENT_RESPONSES]++;
+    /* The session: a write's log index, or the index a Follower Read was
+     * answered at — later Follower Reads must not see older. */
+    if (h.status != KV_REPLY_UNAVAILABLE && index > c->session_index) c->session_index = index;
     if (h.status == KV_REPLY_UNAVAILABLE) {
         world->counters[POD_CTR_CLIENT_UNAVAILABLE]++;
         next_target(world, c);

@@ -79,6 +79,8 @@ typedef struct pod_world_client {
     uint32_t attempts;      /* sends of the outstanding request (same number) */
     uint32_t redirects;     /* "not the leader" answers to it */
     bool maybe_applied;     /* an attempt timed out: it may have taken effect */
+    bool follower_read;     /* the outstanding request is a Follower Read */
+    uint64_t session_index; /* the highest log index this client has seen */
     uint32_t seen_next;
     pod_world_client_seen seen[POD_WL_SEEN_MAX];
 } pod_world_client;

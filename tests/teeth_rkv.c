@@ -16,7 +16,12 @@
  *                                         but once the first leader is gone
  *                                         the cluster never serves again —
  *                                         for the liveness checker, on
- *                                         scenarios/rkv-leader-crash-5.scn.
+ *                                         scenarios/rkv-leader-crash-5.scn;
+ *   PODSIM_TEST_BREAK_FOLLOWER_READ_STALE a replica answers a Follower Read
+ *                                         without having applied the
+ *                                         client's session index: for the
+ *                                         follower-reads checker, on
+ *                                         scenarios/rkv-follower-reads.scn.
  * The named checker must catch each within a few hundred seeds, on which
  * the real node passes (tests/test_rkv.c and tests/test_rkv_scenarios.c
  * sweep the same seeds). */
@@ -39,6 +44,11 @@
 #define TEETH_SCENARIO "rkv-figure8.scn"
 #define TEETH_SWARM false
 #define TEETH_CHECK "replication"
+#elif defined(PODSIM_TEST_BREAK_FOLLOWER_READ_STALE)
+#define BREAKAGE "a replica answering a Follower Read older than the client's session"
+#define TEETH_SCENARIO "rkv-follower-reads.scn"
+#define TEETH_SWARM false
+#define TEETH_CHECK "follower-reads"
 #elif defined(PODSIM_TEST_BREAK_NO_REELECTION)
 #define BREAKAGE "a cluster whose nodes never stand for election a second time"
 #define TEETH_SCENARIO "rkv-leader-crash-5.scn"

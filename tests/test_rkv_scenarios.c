@@ -63,6 +63,7 @@ static const rkv_scn_case rkv_scn_cases[] = {
     {"rkv-paused-leader.scn", 80},
     {"rkv-crash-all.scn", 40},
     {"rkv-figure8.scn", 50},
+    {"rkv-follower-reads.scn", 60},
     {"rkv-fuzz.scn", 40},
 };
 
@@ -169,6 +170,7 @@ Test(rkv_scenarios, crash_all_every_seed_passes) { sweep("rkv-crash-all.scn"); }
 /* The seeds on which teeth_rkv_old_term_commit catches the Figure 8
  * breakage (about half of them) must all pass with the real rule. */
 Test(rkv_scenarios, figure8_every_seed_passes) { sweep("rkv-figure8.scn"); }
+Test(rkv_scenarios, follower_reads_every_seed_passes) { sweep("rkv-follower-reads.scn"); }
 Test(rkv_scenarios, fuzz_as_written_every_seed_passes) { sweep("rkv-fuzz.scn"); }
 
 /* Every scenario here states a liveness bound, except the fuzz base (its

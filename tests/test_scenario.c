@@ -1137,3 +1137,10 @@ Test(liveness_line, errors) {
               "the liveness bound ends after the run: the faults stop at 4s, plus within=2s, but the run is 5s");
     PARSE_ERR(CLUSTER "run 5s\n  liveness within=1s after=5s\n", 3, 3, "the liveness bound ends after the run");
 }
+
+Test(workload, fget_is_a_follower_read_in_the_mix) {
+    PARSE_OK(CLUSTER "workload clients=2 mix=put:1,fget:3\n");
+    cr_assert_eq(scn.workload.mix[POD_WL_FGET], 3u);
+    cr_assert_eq(scn.workload.mix[POD_WL_GET], 0u);
+    PARSE_ERR(CLUSTER "workload mix=put:1,fgte:3\n", 2, 20, "expected put, get, delete, cas, txn or fget");
+}
