@@ -164,6 +164,13 @@ static pod_lin_reason prep_op(lin_prep *p, uint32_t i, pod_lin_stats *stats,
     const pod_history *h = p->h;
     const pod_hist_op *src = &h->ops[i];
     bool answered = src->outcome == POD_HIST_DONE;
+    /* Follower Reads are stale by design: they promise less than
+     * linearizability (the follower-reads checker holds them to it), and as
+     * reads they change nothing another operation could see. */
+    if (src->follower_read) {
+        stats->ops_excluded++;
+        return POD_LIN_REASON_NONE;
+    }
     if (answered && status_not_executed(src->status)) {
         stats->ops_excluded++;
         return POD_LIN_REASON_NONE;
