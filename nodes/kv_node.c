@@ -15,13 +15,20 @@
  *
  * On a failed write or fsync the node exits (fail-stop) and recovers from
  * its log on restart: it never believes an fsync retried after a failure.
- * A log corrupt in the middle makes the node refuse to start. */
+ * A log corrupt in the middle makes the node refuse to start.
+ *
+ * Low-Water Mark (optional, node parameter snapshot_entries): every so many
+ * applied writes the state is saved as a snapshot (nodes/snapshot_store.c,
+ * the same files as the replicated node's), and a cleaner timer deletes the
+ * log segments below the latest durable snapshot. Recovery is then the
+ * snapshot plus the log after it (docs/low-water-mark.md). */
 #include "nodes/kv_node.h"
 
 #include "nodes/idempotent_receiver.h"
 #include "nodes/kv_proto.h"
 #include "nodes/kv_store.h"
 #include "nodes/node_params.h"
+#include "nodes/snapshot_store.h"
 #include "nodes/wal.h"
 
 #include <stdio.h>
@@ -31,12 +38,19 @@
 #define KV_PENDING_MAX 1024u          /* writes waiting for durability */
 #define KV_SEGMENT_BYTES_DEFAULT (64u * 1024u)
 #define KV_SEGMENT_BYTES_MAX (64u * 1024u * 1024u)
+#define KV_SNAPSHOT_ENTRIES_MAX (1u << 20)
+#define KV_CLEANER_MS_MAX 3600000u
+#define KV_SNAPSHOTS_KEPT 2u
+#define KV_TIMER_CLEANER 1u
+#define KV_SEGMENTS_COUNTED 4096u /* the WAL's segment limit */
 
 enum { CTR_REQUESTS, CTR_WRITES_ACKED, CTR_READS, CTR_REJECTED, CTR_RECOVERED_RECORDS,
-       CTR_WAL_FAILURES, CTR_DUPLICATES, CTR_CORRUPT };
+       CTR_WAL_FAILURES, CTR_SNAPSHOTS, CTR_SEGMENTS_CLEANED, CTR_RECOVERED_FROM_SNAPSHOT, CTR_DUPLICATES,
+       CTR_CORRUPT, CTR_COUNT };
 
 static const char *const kv_counter_names[] = {
-    "requests", "writes_acked", "reads", "rejected", "recovered_records", "wal_failures", "duplicates", "corrupt", NULL,
+    "requests", "writes_acked", "reads", "rejected", "recovered_records", "wal_failures",
+    "snapshots", "segments_cleaned", "recovered_from_snapshot", "duplicates", "corrupt", NULL,
 };
 
 typedef struct kv_pending {
@@ -49,13 +63,17 @@ typedef struct kv_node {
     pod_env *env;
     pod_wal *wal;
     pod_kv_store *store;
+    pod_snap_store snap;
+    uint64_t snapshot_entries;  /* 0: no snapshots, no cleaning */
+    uint64_t cleaner_ms;
+    uint64_t cleaner_timer;
     uint64_t applied_index;
     kv_pending pending[KV_PENDING_MAX]; /* ring, in index order */
     uint32_t pending_head;
     uint32_t pending_count;
     bool failed;
     uint64_t recovered_last; /* serve only once recovery made this durable */
-    uint64_t counters[8];
+    uint64_t counters[CTR_COUNT];
     pod_idem idem; /* Idempotent Receiver: the last applied request per client */
     uint8_t reply_buf[KV_RESPONSE_HEADER_BYTES + POD_KV_VALUE_BYTES_MAX];
 } kv_node;
@@ -71,7 +89,20 @@ static int kv_check_params(const pod_node_param *params, int count, char *err, s
                      KV_SEGMENT_BYTES_MAX, params[i].value);
             return i;
         }
-        snprintf(err, err_len, "unknown parameter '%s'; expected segment_bytes", params[i].key);
+        if (strcmp(params[i].key, "snapshot_entries") == 0) {
+            if (pod_param_u64(params[i].value, 0, KV_SNAPSHOT_ENTRIES_MAX, &v)) continue;
+            snprintf(err, err_len, "expected snapshot_entries=N with N in 0..%u, found '%s'",
+                     KV_SNAPSHOT_ENTRIES_MAX, params[i].value);
+            return i;
+        }
+        if (strcmp(params[i].key, "cleaner_ms") == 0) {
+            if (pod_param_u64(params[i].value, 1, KV_CLEANER_MS_MAX, &v)) continue;
+            snprintf(err, err_len, "expected cleaner_ms=N with N in 1..%u, found '%s'", KV_CLEANER_MS_MAX,
+                     params[i].value);
+            return i;
+        }
+        snprintf(err, err_len, "unknown parameter '%s'; expected segment_bytes, snapshot_entries or cleaner_ms",
+                 params[i].key);
         return i;
     }
     return -1;
@@ -126,7 +157,7 @@ typedef struct recovery {
 
 static void recover_visit(void *arg, const pod_wal_entry *entry) {
     recovery *r = arg;
-    if (r->bad) return;
+    if (r->bad || entry->index <= r->node->snap.index) return; /* in the snapshot already */
     kv_outcome outcome;
     if (entry->type != KV_RECORD_CMD || !apply_record(r->node, entry->payload, entry->len, entry->index, &outcome)) {
         r->bad = true;
@@ -179,6 +210,77 @@ static void fail(kv_node *node, const char *why) {
     node->env->ops->fail_stop(node->env, why);
 }
 
+/* --- Low-Water Mark: snapshots and the cleaner ------------------------------ */
+
+/* Loads the newest valid snapshot (node->snap) into the empty store, and
+ * its client memory into the Idempotent Receiver. */
+static bool load_snapshot(kv_node *node) {
+    pod_snap_client *clients = malloc(POD_SNAP_CLIENTS_MAX * sizeof *clients);
+    pod_snap_header h = {0};
+    bool ok = clients && pod_snap_decode(node->snap.bytes, node->snap.len, &h, node->store, clients,
+                                         POD_SNAP_CLIENTS_MAX, NULL);
+    for (uint32_t i = 0; ok && i < h.client_count && i < POD_SNAP_CLIENTS_MAX; i++) {
+        pod_idem_remember(&node->idem, clients[i].client_id, clients[i].request_no, clients[i].index,
+                          clients[i].status);
+    }
+    free(clients);
+    return ok;
+}
+
+/* The applied state holds only durable writes, so a snapshot of it never
+ * holds a write a crash could still take back. */
+static void maybe_snapshot(kv_node *node) {
+    if (!node->snapshot_entries || pod_snap_busy(&node->snap)) return;
+    if (node->applied_index - node->snap.index < node->snapshot_entries) return;
+    pod_snap_header h = {.last_index = node->applied_index};
+    size_t len = 0;
+    /* The Idempotent Receiver's memory goes with the state it belongs to. */
+    pod_snap_client *clients = malloc((node->idem.count ? node->idem.count : 1) * sizeof *clients);
+    if (!clients) return; /* next time */
+    for (uint32_t i = 0; i < node->idem.count; i++) {
+        const pod_idem_client *k = &node->idem.clients[i];
+        clients[i] = (pod_snap_client){.client_id = k->client_id, .request_no = k->request_no, .index = k->index,
+                                       .status = k->status};
+    }
+    uint8_t *bytes = pod_snap_encode(&h, node->store, clients, node->idem.count, &len);
+    free(clients);
+    if (bytes) (void)pod_snap_save(&node->snap, bytes, len, h.last_index, 0); /* refused: next time */
+}
+
+static void arm_cleaner(kv_node *node) {
+    if (!node->snapshot_entries) return;
+    node->cleaner_timer = node->env->ops->timer_set(node->env, node->cleaner_ms * 1000000u, KV_TIMER_CLEANER);
+}
+
+/* The Low-Water Mark cleaner: segments all of whose records are in the
+ * latest durable snapshot go (never the active one; docs/wal.md). */
+static void clean(kv_node *node) {
+    if (!node->snap.durable || node->snap.index == 0) return;
+    uint64_t before = pod_wal_first_index(node->wal);
+    uint64_t firsts[KV_SEGMENTS_COUNTED];
+    uint32_t n = pod_wal_segment_firsts(node->wal, firsts, KV_SEGMENTS_COUNTED);
+    uint64_t below = node->snap.index + 1;
+#ifdef PODSIM_TEST_BREAK_CLEAN_ONE_TOO_MANY
+    /* Test-only breakage (tests/teeth_lwm.c): also the segment holding the
+     * first entry above the snapshot. */
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        if (firsts[i] <= below && firsts[i + 1] > below) {
+            below = firsts[i + 1];
+            break;
+        }
+    }
+#endif
+    if (pod_wal_drop_below(node->wal, below) != POD_WAL_OK) {
+        fail(node, "WAL failed while cleaning: exiting to recover");
+        return;
+    }
+    uint64_t after = pod_wal_first_index(node->wal);
+    for (uint32_t i = 0; i < n && firsts[i] < after; i++) {
+        if (firsts[i] >= before) node->counters[CTR_SEGMENTS_CLEANED]++;
+    }
+    if (!pod_snap_busy(&node->snap)) pod_snap_prune(&node->snap, KV_SNAPSHOTS_KEPT);
+}
+
 /* --- node type callbacks -------------------------------------------------- */
 
 static void *kv_start(pod_env *env, const pod_node_param *params, int count) {
@@ -187,24 +289,50 @@ static void *kv_start(pod_env *env, const pod_node_param *params, int count) {
     node->env = env;
     node->store = pod_kv_create();
     uint64_t segment_bytes = KV_SEGMENT_BYTES_DEFAULT;
+    node->cleaner_ms = 1000;
     for (int i = 0; i < count; i++) {
         if (strcmp(params[i].key, "segment_bytes") == 0) pod_param_u64(params[i].value, 256, KV_SEGMENT_BYTES_MAX, &segment_bytes);
+        if (strcmp(params[i].key, "snapshot_entries") == 0) {
+            pod_param_u64(params[i].value, 0, KV_SNAPSHOT_ENTRIES_MAX, &node->snapshot_entries);
+        }
+        if (strcmp(params[i].key, "cleaner_ms") == 0) pod_param_u64(params[i].value, 1, KV_CLEANER_MS_MAX, &node->cleaner_ms);
     }
-    pod_wal_config config = {.prefix = KV_WAL_PREFIX, .segment_bytes_max = segment_bytes};
     recovery r = {.node = node};
     char why[200] = "";
-    pod_wal_result res = node->store ? pod_wal_open(env, &config, recover_visit, &r, &node->wal, why, sizeof why)
-                                     : POD_WAL_NOMEM;
+    pod_wal_result res = POD_WAL_NOMEM;
+    bool snap_ok = node->store && pod_snap_open(&node->snap, env, why, sizeof why) == POD_OK;
+    if (snap_ok && node->snap.index > 0) {
+        /* Recovery = the newest valid snapshot + the log after it. */
+        pod_kv_destroy(node->store);
+        node->store = pod_kv_create();
+        snap_ok = node->store && load_snapshot(node);
+        if (!snap_ok) snprintf(why, sizeof why, "snapshot %llu does not load", (unsigned long long)node->snap.index);
+        node->applied_index = node->snap.index;
+        node->counters[CTR_RECOVERED_FROM_SNAPSHOT]++;
+    }
+    if (snap_ok) {
+        pod_wal_config config = {.prefix = KV_WAL_PREFIX, .segment_bytes_max = segment_bytes,
+                                 .start_index = node->snap.index + 1};
+        res = pod_wal_open(env, &config, recover_visit, &r, &node->wal, why, sizeof why);
+    }
+    if (res == POD_WAL_OK && pod_wal_first_index(node->wal) > node->snap.index + 1) {
+        snprintf(why, sizeof why, "the log starts at index %llu but the newest valid snapshot ends at %llu: "
+                 "entries in between are lost", (unsigned long long)pod_wal_first_index(node->wal),
+                 (unsigned long long)node->snap.index);
+        res = POD_WAL_CORRUPT;
+    }
     if (res != POD_WAL_OK || r.bad) {
         char note[300];
         snprintf(note, sizeof note, "refusing to start: %s",
                  r.bad ? "a valid record holds no valid command" : why[0] ? why : "WAL did not open");
         env->ops->note(env, note);
         if (node->wal) pod_wal_close(node->wal);
+        pod_snap_close(&node->snap);
         pod_kv_destroy(node->store);
         free(node);
         return NULL;
     }
+    arm_cleaner(node);
     /* After a process exit the log may hold records the page cache kept but
      * no fsync covered; recovery syncs them. Until then they could still be
      * lost to a power failure, so nothing they show may be served. */
@@ -218,6 +346,7 @@ static void kv_stop(void *mem) {
         free(node->pending[(node->pending_head + i) % KV_PENDING_MAX].record);
     }
     pod_wal_close(node->wal);
+    pod_snap_close(&node->snap);
     pod_kv_destroy(node->store);
     free(node);
 }
@@ -293,19 +422,28 @@ static void kv_on_message(void *mem, pod_addr from, const uint8_t *bytes, uint32
 }
 
 static void kv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {
-    (void)mem;
-    (void)timer_id;
-    (void)cookie;
+    kv_node *node = mem;
+    if (node->failed || cookie != KV_TIMER_CLEANER || timer_id != node->cleaner_timer) return;
+    clean(node);
+    if (!node->failed) arm_cleaner(node);
 }
 
 static void kv_on_disk(void *mem, const pod_disk_done *done) {
     kv_node *node = mem;
-    if (node->failed || !pod_wal_owns(done)) return;
+    if (node->failed) return;
+    if (pod_snap_owns(done)) {
+        pod_snap_event ev = pod_snap_on_disk(&node->snap, done);
+        if (ev == POD_SNAP_EV_FAILED) fail(node, "snapshot write or fsync failed: exiting to recover");
+        if (ev == POD_SNAP_EV_SAVED) node->counters[CTR_SNAPSHOTS]++;
+        return;
+    }
+    if (!pod_wal_owns(done)) return;
     if (pod_wal_on_disk(node->wal, done) != POD_WAL_OK) {
         fail(node, "WAL write or fsync failed: exiting to recover from the log");
         return;
     }
     apply_durable(node);
+    maybe_snapshot(node);
 }
 
 static void kv_view(const void *mem, pod_node_view *out) {

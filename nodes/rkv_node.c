@@ -15,8 +15,9 @@
  *                        leader's own term stored on a majority (the Raft
  *                        paper's Figure 8 rule); nothing above it is applied.
  *   Idempotent Receiver— (client id, request number) of the last applied
- *                        request per client, rebuilt from the log on restart:
- *                        a retried write is applied once.
+ *                        request per client, kept in snapshots and rebuilt
+ *                        from snapshot + log on restart: a retried write is
+ *                        applied once.
  *   Request Batch      — up to RKV_ENTRIES_PER_APPEND_MAX entries a message.
  *   Request Pipeline   — the leader sends new entries without waiting for the
  *                        previous append's answer.

@@ -17,7 +17,10 @@
  *
  * The checker reads the log with the framing code (nodes/wal_record.h) but
  * its own notion of the valid prefix, so a recovery bug in nodes/wal.c is
- * not shared. */
+ * not shared. With snapshots (Low-Water Mark), the replay starts from the
+ * newest valid snapshot the same source holds and goes on with the log
+ * after it; a log that starts above the snapshot + 1 is a violation (a
+ * cleaned segment held entries recovery needed). */
 #include "sim/check.h"
 
 #include <inttypes.h>
@@ -28,6 +31,7 @@
 #include "nodes/kv_proto.h"
 #include "nodes/kv_store.h"
 #include "sim/kvlog_scan.h"
+#include "sim/snap_scan.h"
 
 #define CHECK_NAME "kv-recovery"
 
@@ -45,6 +49,7 @@ typedef struct node_acks {
 typedef struct kv_recovery {
     node_acks nodes[POD_NODES_MAX];
     pod_kvlog_scanner scanner;
+    pod_snap_scan snap;
 } kv_recovery;
 
 static void *recovery_create(const pod_scenario *scn) {
@@ -57,6 +62,7 @@ static void recovery_destroy(void *state) {
     if (!r) return;
     for (uint32_t i = 0; i < POD_NODES_MAX; i++) free(r->nodes[i].at);
     pod_kvlog_scanner_free(&r->scanner);
+    pod_snap_scan_free(&r->snap);
     free(r);
 }
 
@@ -93,6 +99,8 @@ static void recovery_response(void *state, pod_world *world, const pod_history *
 
 /* --- replaying the log from the disk ------------------------------------------- */
 
+static bool corruption_injected(const pod_world *world, uint16_t node);
+
 typedef struct log_replay {
     uint64_t last_index;     /* of the valid prefix */
     uint64_t state_hash;     /* of the replay up to `upto` */
@@ -103,6 +111,7 @@ typedef struct replay_ctx {
     uint16_t node;
     pod_kvlog_source src;
     uint64_t upto;
+    uint64_t snap_index;     /* records up to here are in the snapshot the replay starts from */
     node_acks *check_acks;
     pod_kv_store *store;
     pod_idem *idem; /* the node's Idempotent Receiver rule: apply a request once */
@@ -121,7 +130,8 @@ static bool replay_record(void *arg, const pod_kvlog_record *rec) {
     uint32_t client_id = kv_get_u32(rec->payload);
     uint64_t request_no = kv_get_u64(rec->payload + 8);
     pod_idem_client first;
-    if (rec->index <= c->upto && !pod_idem_applied(c->idem, client_id, request_no, &first)) {
+    if (rec->index > c->snap_index && rec->index <= c->upto &&
+        !pod_idem_applied(c->idem, client_id, request_no, &first)) {
         pod_kv_status status = pod_kv_apply(c->store, &cmd, NULL, NULL);
         pod_idem_remember(c->idem, client_id, request_no, rec->index, (uint8_t)status);
     }
@@ -148,13 +158,38 @@ static bool replay_log(kv_recovery *r, pod_world *world, uint16_t node, pod_kvlo
     replay_ctx c = {.world = world, .node = node, .src = src, .upto = upto, .check_acks = check_acks,
                     .store = pod_kv_create(), .idem = calloc(1, sizeof(pod_idem))};
     memset(out, 0, sizeof *out);
-    if (!c.store || !c.idem ||
-        !pod_kvlog_scan(&r->scanner, pod_check_node_disk(world, node), src, replay_record, &c, &out->last_index)) {
+    const pod_disk *disk = pod_check_node_disk(world, node);
+    if (!c.store || !c.idem || !pod_snap_scan_read(&r->snap, disk, src, &c.store)) {
+        pod_kv_destroy(c.store);
+        free(c.idem);
+        pod_check_fail(world, CHECK_NAME, "out of memory reading n%u's snapshots", node + 1u);
+        return false;
+    }
+    /* The snapshot's Idempotent Receiver memory goes on with the replay. */
+    for (uint32_t i = 0; r->snap.found && i < r->snap.header.client_count; i++) {
+        const pod_snap_client *k = &r->snap.clients[i];
+        pod_idem_remember(c.idem, k->client_id, k->request_no, k->index, k->status);
+    }
+    /* Low-Water Mark: start from the newest valid snapshot this source
+     * holds; the log must go on right after it. */
+    c.snap_index = r->snap.found ? r->snap.header.last_index : 0;
+    if (r->snap.log_first > c.snap_index + 1 && !corruption_injected(world, node)) {
+        pod_kv_destroy(c.store);
+        free(c.idem);
+        pod_check_fail(world, CHECK_NAME,
+                       "n%u's %s log starts at index %" PRIu64 " but its newest valid snapshot ends at %" PRIu64
+                       ": a cleaned segment held entries recovery still needed",
+                       node + 1u, src == POD_KVLOG_DURABLE ? "durable" : "recovered", r->snap.log_first,
+                       c.snap_index);
+        return false;
+    }
+    if (!pod_kvlog_scan(&r->scanner, disk, src, replay_record, &c, &out->last_index)) {
         pod_kv_destroy(c.store);
         free(c.idem);
         pod_check_fail(world, CHECK_NAME, "out of memory replaying n%u's log", node + 1u);
         return false;
     }
+    if (out->last_index < c.snap_index) out->last_index = c.snap_index;
     out->state_hash = pod_kv_state_hash(c.store);
     pod_kv_destroy(c.store);
     free(c.idem);

@@ -25,15 +25,22 @@ static void collect(void *arg, const char *name) {
     }
 }
 
-static bool try_one(pod_snap_scan *scan, const pod_disk *disk, uint64_t index) {
+static bool try_one(pod_snap_scan *scan, const pod_disk *disk, pod_kvlog_source src, uint64_t index,
+                    pod_kv_store **store_io) {
     char name[POD_FILE_NAME_MAX + 1];
     pod_snap_name_format(index, name, sizeof name);
     uint64_t size;
-    if (pod_disk_durable_size(disk, name, &size) != POD_OK || size > POD_SNAP_BYTES_MAX) return false;
+    bool durable = src == POD_KVLOG_DURABLE;
+    if ((durable ? pod_disk_durable_size(disk, name, &size) : pod_disk_view_size(disk, name, &size)) != POD_OK ||
+        size > POD_SNAP_BYTES_MAX) {
+        return false;
+    }
     uint8_t *buf = malloc(size ? (size_t)size : 1);
     if (!buf) return false;
     uint32_t got = 0;
-    bool ok = pod_disk_durable_read(disk, name, 0, buf, (uint32_t)size, &got) == POD_OK && got == size;
+    bool ok = (durable ? pod_disk_durable_read(disk, name, 0, buf, (uint32_t)size, &got)
+                       : pod_disk_view_read(disk, name, 0, buf, (uint32_t)size, &got)) == POD_OK &&
+              got == size;
     pod_snap_header h;
     if (ok) ok = pod_snap_decode(buf, (size_t)size, &h, NULL, NULL, 0, NULL) && h.last_index == index;
     if (ok && h.client_count > scan->clients_capacity) {
@@ -44,8 +51,16 @@ static bool try_one(pod_snap_scan *scan, const pod_disk *disk, uint64_t index) {
             scan->clients_capacity = h.client_count;
         }
     }
-    if (ok) ok = pod_snap_decode(buf, (size_t)size, &h, NULL, scan->clients, scan->clients_capacity, NULL);
+    pod_kv_store *store = NULL;
+    if (ok && store_io) ok = (store = pod_kv_create()) != NULL;
+    if (ok) ok = pod_snap_decode(buf, (size_t)size, &h, store, scan->clients, scan->clients_capacity, NULL);
     free(buf);
+    if (store_io && ok) {
+        pod_kv_destroy(*store_io);
+        *store_io = store;
+    } else {
+        pod_kv_destroy(store);
+    }
     if (!ok) return false;
     scan->found = true;
     scan->header = h;
@@ -53,13 +68,21 @@ static bool try_one(pod_snap_scan *scan, const pod_disk *disk, uint64_t index) {
 }
 
 bool pod_snap_scan_durable(pod_snap_scan *scan, const pod_disk *disk) {
+    return pod_snap_scan_read(scan, disk, POD_KVLOG_DURABLE, NULL);
+}
+
+bool pod_snap_scan_read(pod_snap_scan *scan, const pod_disk *disk, pod_kvlog_source src, pod_kv_store **store_io) {
     names *n = calloc(1, sizeof *n);
     if (!n) return false;
-    pod_disk_durable_list(disk, collect, n);
+    if (src == POD_KVLOG_DURABLE) {
+        pod_disk_durable_list(disk, collect, n);
+    } else {
+        pod_disk_list(disk, collect, n);
+    }
     scan->found = false;
     scan->header = (pod_snap_header){0};
     scan->log_first = n->log_first;
-    for (uint32_t k = n->snap_count; k-- > 0 && !scan->found;) try_one(scan, disk, n->snaps[k]);
+    for (uint32_t k = n->snap_count; k-- > 0 && !scan->found;) try_one(scan, disk, src, n->snaps[k], store_io);
     free(n);
     return true;
 }

@@ -54,6 +54,21 @@ Test(lwm_teeth, the_breakage_is_caught_by_fuzz_mixes) {
             r.message);
 }
 
+#if defined(PODSIM_TEST_BREAK_CLEAN_ONE_TOO_MANY)
+/* The single-node kv store's cleaner has the same breakage: its recovery
+ * finds a gap between snapshot and log and refuses to start on a disk that
+ * was given no corruption — the kv-recovery checker's "no false refusal". */
+Test(lwm_teeth, the_kv_cleaner_breakage_is_caught) {
+    pod_run_result r;
+    char mix[96];
+    uint64_t found = first_violation("kv-lwm-crash.scn", false, 20, &r, mix);
+    cr_assert_neq(found, 0u, "the kv cleaner deleting one segment too many escaped 20 seeds");
+    cr_assert_str_eq(r.check, "kv-recovery", "%s", r.message);
+    fprintf(stderr, "kv cleaner, one segment too many: kv-lwm-crash.scn seed %lu, caught by %s: %s\n",
+            (unsigned long)found, r.check, r.message);
+}
+#endif
+
 Test(lwm_teeth, the_breakage_is_caught_by_the_crash_scenarios) {
     pod_run_result r;
     char mix[96];

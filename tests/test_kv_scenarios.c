@@ -57,6 +57,7 @@ static const kv_scn_case kv_scn_cases[] = {
     {"kv-bitflip.scn", 120},
     {"kv-disk-full.scn", 100},
     {"kv-slow-disk.scn", 200},
+    {"kv-lwm-crash.scn", 100},
 };
 
 #define KV_SCN_CASE_COUNT (sizeof kv_scn_cases / sizeof kv_scn_cases[0])
@@ -167,6 +168,7 @@ Test(kv_scenarios, fsync_failure_every_seed_passes) { sweep("kv-fsync-failure.sc
 Test(kv_scenarios, bitflip_every_seed_passes) { sweep("kv-bitflip.scn"); }
 Test(kv_scenarios, disk_full_every_seed_passes) { sweep("kv-disk-full.scn"); }
 Test(kv_scenarios, slow_disk_every_seed_passes) { sweep("kv-slow-disk.scn"); }
+Test(kv_scenarios, lwm_crash_every_seed_passes) { sweep("kv-lwm-crash.scn"); }
 
 /* The same seed twice gives the same run, bit for bit — also with the
  * trace printed, which must not change what happens — and another seed

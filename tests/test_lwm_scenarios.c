@@ -55,3 +55,37 @@ Test(lwm_scenarios, without_the_cleaner_the_same_load_fills_the_disk) {
     cr_assert(strstr(r.message, "disk.peak_files") != NULL, "%s", r.message);
     free(scn);
 }
+
+/* The tail of the snapshot policy: a follower that lags by less than
+ * lwm_tail entries catches up from the log, never through a snapshot; the
+ * same lag with no tail costs a transfer. */
+static pod_verdict run_lag(uint64_t tail, uint64_t seed, pod_run_result *r, const char *expect) {
+    char text[1024];
+    snprintf(text, sizeof text,
+             "cluster nodes=3 type=rkv\n"
+             "node election_ms=150 heartbeat_ms=40 segment_bytes=2048 snapshot_entries=50 lwm_tail=%llu "
+             "cleaner_ms=100\n"
+             "workload clients=3 keys=16 value=8..64 think=1ms..10ms timeout=300ms\n"
+             "run 8s\n"
+             "at 1s crash n3\n"
+             "at 4s restart n3\n"
+             "expect rkv.snapshots >= 10\n"
+             "%s\n",
+             (unsigned long long)tail, expect);
+    pod_scenario *scn = test_scenario(text);
+    const pod_node_type *type = pod_node_type_find("rkv");
+    cr_assert_not_null(type);
+    pod_verdict v = test_run(scn, type, seed, r);
+    free(scn);
+    return v;
+}
+
+Test(lwm_scenarios, a_follower_within_the_tail_catches_up_from_the_log) {
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        pod_run_result r;
+        pod_verdict v = run_lag(100000, seed, &r, "expect rkv.snapshot_installs == 0");
+        cr_assert_eq(v, POD_VERDICT_PASS, "seed %lu, tail 100000: %s: %s", (unsigned long)seed, r.check, r.message);
+        v = run_lag(0, seed, &r, "expect rkv.snapshot_installs >= 1");
+        cr_assert_eq(v, POD_VERDICT_PASS, "seed %lu, no tail: %s: %s", (unsigned long)seed, r.check, r.message);
+    }
+}
