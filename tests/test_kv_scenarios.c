@@ -8,49 +8,20 @@
  * lists every failing seed, not just the first.
  *
  * Seeds per scenario are chosen so the whole file takes a few seconds in a
- * Release build; a sanitizer build (several times slower) runs fewer.
+ * Release build; a sanitizer build (several times slower) runs a fifth.
  * PODSIM_KV_SCENARIO_SEEDS=N in the environment sweeps N seeds of each
  * instead, for a deeper search by hand. */
 #include <criterion/criterion.h>
 
-#include <dirent.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "nodes/registry.h"
 #include "sim/scenario.h"
-#include "sim/world.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define KV_SCN_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KV_SCN_SANITIZED 1
-#endif
-#endif
-
-/* Seeds swept per scenario: a Release run costs 3..20 ms, under
- * AddressSanitizer several times that. */
-#ifdef KV_SCN_SANITIZED
-#define KV_SCN_SCALE_DIV 5u
-#else
-#define KV_SCN_SCALE_DIV 1u
-#endif
-
-#define UNDECIDED_SHARE_MAX_DIV 20u    /* at most 1 in 20 seeds undecided */
-#define KV_SCN_SEEDS_LIMIT 100000u      /* for the environment override */
-#define KV_SCN_FAILURES_PRINTED_MAX 50u /* the rest are only counted */
-
-typedef struct kv_scn_case {
-    const char *file;      /* under scenarios/ */
-    uint32_t seeds;        /* seeds 1..seeds in a Release build */
-} kv_scn_case;
+#include "tests/scenario_sweep.h"
+#include "tests/support.h"
 
 /* Every scenarios/kv-*.scn file, listed explicitly: a new one must be added
  * here on purpose (see kv_scenarios::every_kv_file_is_listed). */
-static const kv_scn_case kv_scn_cases[] = {
+static const sweep_case kv_cases[] = {
     {"kv-crash-loop.scn", 100},
     {"kv-roll-crash.scn", 120},
     {"kv-fsync-failure.scn", 100},
@@ -60,167 +31,36 @@ static const kv_scn_case kv_scn_cases[] = {
     {"kv-lwm-crash.scn", 100},
 };
 
-#define KV_SCN_CASE_COUNT (sizeof kv_scn_cases / sizeof kv_scn_cases[0])
+static const sweep_table kv_table = {
+    .prefix = "kv-",
+    .seeds_env = "PODSIM_KV_SCENARIO_SEEDS",
+    .sanitized_div = 5,
+    .cases = kv_cases,
+    .count = sizeof kv_cases / sizeof kv_cases[0],
+};
 
-static const kv_scn_case *case_named(const char *file) {
-    for (size_t i = 0; i < KV_SCN_CASE_COUNT; i++) {
-        if (strcmp(kv_scn_cases[i].file, file) == 0) return &kv_scn_cases[i];
+Test(kv_scenarios, crash_loop_every_seed_passes) { sweep_all_seeds(&kv_table, "kv-crash-loop.scn"); }
+Test(kv_scenarios, roll_crash_every_seed_passes) { sweep_all_seeds(&kv_table, "kv-roll-crash.scn"); }
+Test(kv_scenarios, fsync_failure_every_seed_passes) { sweep_all_seeds(&kv_table, "kv-fsync-failure.scn"); }
+Test(kv_scenarios, bitflip_every_seed_passes) { sweep_all_seeds(&kv_table, "kv-bitflip.scn"); }
+Test(kv_scenarios, disk_full_every_seed_passes) { sweep_all_seeds(&kv_table, "kv-disk-full.scn"); }
+Test(kv_scenarios, slow_disk_every_seed_passes) { sweep_all_seeds(&kv_table, "kv-slow-disk.scn"); }
+Test(kv_scenarios, lwm_crash_every_seed_passes) { sweep_all_seeds(&kv_table, "kv-lwm-crash.scn"); }
+
+/* These are the single-node stories: one kv node, its WAL and its disk. */
+Test(kv_scenarios, every_scenario_is_one_kv_node) {
+    for (size_t i = 0; i < kv_table.count; i++) {
+        pod_scenario *scn = test_scenario_file(kv_cases[i].file, NULL);
+        cr_expect_str_eq(scn->node_type, "kv", "%s: expected a kv cluster", kv_cases[i].file);
+        cr_expect_eq(scn->node_count, 1, "%s: expected a single node", kv_cases[i].file);
+        free(scn);
     }
-    cr_assert_fail("%s is not in kv_scn_cases", file);
-    return NULL;
 }
-
-static uint32_t seeds_for(const kv_scn_case *c) {
-    const char *env = getenv("PODSIM_KV_SCENARIO_SEEDS");
-    if (env && *env) {
-        char *end = NULL;
-        unsigned long n = strtoul(env, &end, 10);
-        cr_assert(*end == '\0' && n >= 1 && n <= KV_SCN_SEEDS_LIMIT,
-                  "PODSIM_KV_SCENARIO_SEEDS must be 1..%u, found '%s'", KV_SCN_SEEDS_LIMIT, env);
-        return (uint32_t)n;
-    }
-    uint32_t n = c->seeds / KV_SCN_SCALE_DIV;
-    return n ? n : 1;
-}
-
-/* Loads and validates scenarios/FILE; the result is heap-allocated (a
- * pod_scenario is too large for the stack): free() it. */
-static pod_scenario *load(const char *file, const pod_node_type **type_out) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/scenarios/%s", PODSIM_SOURCE_DIR, file);
-    pod_scenario *scn = malloc(sizeof *scn);
-    cr_assert_not_null(scn);
-    pod_scn_error err;
-    if (!pod_scenario_load(scn, path, &err)) {
-        char msg[600];
-        pod_scn_error_format(&err, path, msg, sizeof msg);
-        cr_assert_fail("%s", msg);
-    }
-    cr_assert_str_eq(scn->node_type, "kv", "%s: expected a kv cluster", file);
-    cr_assert_eq(scn->node_count, 1, "%s: expected a single node", file);
-    const pod_node_type *type = pod_node_type_find(scn->node_type);
-    cr_assert_not_null(type, "%s: unknown node type '%s'", file, scn->node_type);
-    cr_assert(pod_world_validate(scn, type, &err), "%s:%" PRIu32 ":%" PRIu32 ": %s", path, err.line,
-              err.col, err.message);
-    *type_out = type;
-    return scn;
-}
-
-static pod_verdict run_seed(const pod_scenario *scn, const pod_node_type *type, uint64_t seed,
-                            pod_run_result *result) {
-    pod_run_options opt = {.seed = seed, .node_type = type};
-    memset(result, 0, sizeof *result);
-    return pod_world_run(scn, &opt, result);
-}
-
-/* Runs seeds 1..N of one scenario; prints every failing seed with its
- * replay line, then fails with the count and the first one. */
-static void sweep(const char *file) {
-    const kv_scn_case *c = case_named(file);
-    const pod_node_type *type = NULL;
-    pod_scenario *scn = load(file, &type);
-    uint32_t seeds = seeds_for(c);
-    uint32_t failures = 0, undecided = 0;
-    uint64_t first_failure = 0;
-    pod_run_result first = {0};
-    for (uint64_t seed = 1; seed <= seeds; seed++) {
-        pod_run_result r;
-        pod_verdict v = run_seed(scn, type, seed, &r);
-        if (v == POD_VERDICT_PASS) {
-            cr_assert_eq(r.sim_ns, scn->run_ns, "%s seed %" PRIu64 ": a passing run must reach its end",
-                         file, seed);
-            if (r.undecided[0]) {
-                fprintf(stderr, "%s seed %" PRIu64 ": %s\n", file, seed, r.undecided);
-                undecided++;
-            }
-            continue;
-        }
-        if (failures == 0) {
-            first_failure = seed;
-            first = r;
-        }
-        if (failures < KV_SCN_FAILURES_PRINTED_MAX) {
-            fprintf(stderr,
-                    "%s seed %" PRIu64 ": %s: %s: %s\n"
-                    "  replay: podsim run scenarios/%s --seed %" PRIu64 " --trace\n",
-                    file, seed, pod_verdict_name(v), r.check, r.message, file, seed);
-        }
-        failures++;
-    }
-    free(scn);
-    cr_assert_eq(failures, 0,
-                 "%s: %" PRIu32 " of %" PRIu32 " seeds failed; the first, seed %" PRIu64 ": %s: %s\n"
-                 "  replay: podsim run scenarios/%s --seed %" PRIu64 " --trace",
-                 file, failures, seeds, first_failure, first.check, first.message, file,
-                 first_failure);
-    /* The linearizability check may give up on a rare, costly history
-     * (sim/check_linearizability.c); the suite's scenarios must stay
-     * decided for all but a few seeds, or the check proves little. */
-    cr_assert_leq(undecided * UNDECIDED_SHARE_MAX_DIV, seeds,
-                  "%s: the linearizability check could not decide %" PRIu32 " of %" PRIu32
-                  " seeds (at most 1 in %u may be undecided)",
-                  file, undecided, seeds, UNDECIDED_SHARE_MAX_DIV);
-}
-
-Test(kv_scenarios, crash_loop_every_seed_passes) { sweep("kv-crash-loop.scn"); }
-Test(kv_scenarios, roll_crash_every_seed_passes) { sweep("kv-roll-crash.scn"); }
-Test(kv_scenarios, fsync_failure_every_seed_passes) { sweep("kv-fsync-failure.scn"); }
-Test(kv_scenarios, bitflip_every_seed_passes) { sweep("kv-bitflip.scn"); }
-Test(kv_scenarios, disk_full_every_seed_passes) { sweep("kv-disk-full.scn"); }
-Test(kv_scenarios, slow_disk_every_seed_passes) { sweep("kv-slow-disk.scn"); }
-Test(kv_scenarios, lwm_crash_every_seed_passes) { sweep("kv-lwm-crash.scn"); }
 
 /* The same seed twice gives the same run, bit for bit — also with the
  * trace printed, which must not change what happens — and another seed
  * another run. Checked whatever the verdict: a failing run must replay too. */
-Test(kv_scenarios, a_run_is_a_function_of_its_seed) {
-    FILE *sink = fopen("/dev/null", "w");
-    cr_assert_not_null(sink);
-    for (size_t i = 0; i < KV_SCN_CASE_COUNT; i++) {
-        const char *file = kv_scn_cases[i].file;
-        const pod_node_type *type = NULL;
-        pod_scenario *scn = load(file, &type);
-        uint64_t seed = 7 + i;
-        pod_run_result a, b, other, traced;
-        pod_verdict va = run_seed(scn, type, seed, &a);
-        pod_verdict vb = run_seed(scn, type, seed, &b);
-        run_seed(scn, type, seed + 1000, &other);
-        pod_run_options opt = {.seed = seed, .node_type = type, .trace_format = POD_TRACE_TEXT,
-                               .trace_out = sink};
-        pod_world_run(scn, &opt, &traced);
-        cr_assert_eq(va, vb, "%s seed %" PRIu64 ": verdicts differ", file, seed);
-        cr_assert_eq(a.trace_hash, b.trace_hash,
-                     "%s seed %" PRIu64 ": trace hashes differ: %016" PRIx64 " and %016" PRIx64, file,
-                     seed, a.trace_hash, b.trace_hash);
-        cr_assert_eq(a.events, b.events, "%s seed %" PRIu64 ": event counts differ", file, seed);
-        cr_assert_eq(a.trace_hash, traced.trace_hash,
-                     "%s seed %" PRIu64 ": printing the trace changed the run", file, seed);
-        cr_assert_neq(a.trace_hash, other.trace_hash,
-                      "%s: seeds %" PRIu64 " and %" PRIu64 " gave the same run", file, seed,
-                      seed + 1000);
-        cr_assert_gt(a.events, 1000u, "%s: the run did too little to be a test", file);
-        free(scn);
-    }
-    fclose(sink);
-}
+Test(kv_scenarios, a_run_is_a_function_of_its_seed) { sweep_runs_are_functions_of_their_seeds(&kv_table); }
 
 /* A kv-*.scn file nobody listed above would never be swept. */
-Test(kv_scenarios, every_kv_file_is_listed) {
-    DIR *dir = opendir(PODSIM_SOURCE_DIR "/scenarios");
-    cr_assert_not_null(dir, "cannot list %s/scenarios", PODSIM_SOURCE_DIR);
-    uint32_t found = 0;
-    for (struct dirent *e = readdir(dir); e != NULL; e = readdir(dir)) {
-        size_t len = strlen(e->d_name);
-        if (strncmp(e->d_name, "kv-", 3) != 0 || len < 4 || strcmp(e->d_name + len - 4, ".scn") != 0) {
-            continue;
-        }
-        found++;
-        bool listed = false;
-        for (size_t i = 0; i < KV_SCN_CASE_COUNT; i++) {
-            if (strcmp(kv_scn_cases[i].file, e->d_name) == 0) listed = true;
-        }
-        cr_expect(listed, "scenarios/%s is not in kv_scn_cases of %s", e->d_name, __FILE__);
-    }
-    closedir(dir);
-    cr_assert_eq(found, KV_SCN_CASE_COUNT, "kv_scn_cases lists a file that scenarios/ does not hold");
-}
+Test(kv_scenarios, every_kv_file_is_listed) { sweep_every_file_is_listed(&kv_table); }
