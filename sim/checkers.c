@@ -8,6 +8,7 @@ extern const pod_checker pod_check_linearizability_kv;
 extern const pod_checker pod_check_linearizability_rkv;
 extern const pod_checker pod_check_liveness;
 extern const pod_checker pod_check_lwm;
+extern const pod_checker pod_check_repair;
 
 const pod_checker *const pod_checkers[] = {
     &pod_check_echo,
@@ -17,5 +18,6 @@ const pod_checker *const pod_checkers[] = {
     &pod_check_linearizability_rkv,
     &pod_check_liveness,
     &pod_check_lwm,
+    &pod_check_repair,
     NULL,
 };

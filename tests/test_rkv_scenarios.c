@@ -1,7 +1,7 @@
 /* test_rkv_scenarios.c — every replicated key-value scenario
  * (scenarios/rkv-*.scn: Leader and Followers under the leader nemesis,
  * one-way partitions, flapping, slow disks, duplication, pauses, a crash of
- * every node), over many seeds: each run must pass (the replication and
+ * every node, mid-log corruption repaired from peers), over many seeds: each run must pass (the replication and
  * liveness checkers and every `expect` line), and a run must be a pure
  * function of its seed.
  *
@@ -64,6 +64,7 @@ static const rkv_scn_case rkv_scn_cases[] = {
     {"rkv-crash-all.scn", 40},
     {"rkv-figure8.scn", 50},
     {"rkv-fuzz.scn", 40},
+    {"rkv-corrupt-repair.scn", 100},
 };
 
 #define RKV_SCN_CASE_COUNT (sizeof rkv_scn_cases / sizeof rkv_scn_cases[0])
@@ -166,6 +167,9 @@ Test(rkv_scenarios, slow_disk_every_seed_passes) { sweep("rkv-slow-disk.scn"); }
 Test(rkv_scenarios, dup_reorder_every_seed_passes) { sweep("rkv-dup-reorder.scn"); }
 Test(rkv_scenarios, paused_leader_every_seed_passes) { sweep("rkv-paused-leader.scn"); }
 Test(rkv_scenarios, crash_all_every_seed_passes) { sweep("rkv-crash-all.scn"); }
+/* Replicated Log repair (docs/repair.md): mid-log bit flips on one node,
+ * as leader and as follower, repaired from the peers. */
+Test(rkv_scenarios, corrupt_repair_every_seed_passes) { sweep("rkv-corrupt-repair.scn"); }
 /* The seeds on which teeth_rkv_old_term_commit catches the Figure 8
  * breakage (about half of them) must all pass with the real rule. */
 Test(rkv_scenarios, figure8_every_seed_passes) { sweep("rkv-figure8.scn"); }
