@@ -22,7 +22,12 @@
  *                                         votes and stands as if its log
  *                                         were whole: for the repair
  *                                         checker, on
- *                                         scenarios/rkv-corrupt-repair.scn.
+ *                                         scenarios/rkv-corrupt-repair.scn;
+ *   PODSIM_TEST_BREAK_REPAIR_CLEARS_EARLY (a copy of nodes/rkv_repair.c) a
+ *                                         repairing node drops its
+ *                                         obligation before its log is
+ *                                         refilled: for the repair checker's
+ *                                         second rule, same scenario.
  * The named checker must catch each within a few hundred seeds, on which
  * the real node passes (tests/test_rkv.c and tests/test_rkv_scenarios.c
  * sweep the same seeds). */
@@ -55,6 +60,11 @@
 #define TEETH_SCENARIO "rkv-corrupt-repair.scn"
 #define TEETH_SWARM false
 #define TEETH_CHECK "repair"
+#elif defined(PODSIM_TEST_BREAK_REPAIR_CLEARS_EARLY)
+#define BREAKAGE "a repairing node dropping its obligation before its log is refilled"
+#define TEETH_SCENARIO "rkv-corrupt-repair.scn"
+#define TEETH_SWARM false
+#define TEETH_CHECK "repair"
 #else
 #error "teeth_rkv.c needs a breakage switch"
 #endif
@@ -78,7 +88,7 @@ Test(rkv_teeth, the_breakage_is_caught_within_a_few_hundred_seeds) {
     free(scn);
 }
 
-#if defined(PODSIM_TEST_BREAK_REPAIR_VOTES_EARLY)
+#if defined(PODSIM_TEST_BREAK_REPAIR_VOTES_EARLY) || defined(PODSIM_TEST_BREAK_REPAIR_CLEARS_EARLY)
 /* How often it bites: the seeds the real node passes in
  * tests/test_rkv_scenarios.c (1..100), each judged by the repair checker. */
 Test(rkv_teeth, the_repair_breakage_is_caught_on_most_seeds) {
