@@ -111,6 +111,11 @@ static bool apply_record(kv_node *node, const uint8_t *payload, uint32_t len, ui
         return true;
     }
     *out = (kv_outcome){.status = (uint8_t)pod_kv_apply(node->store, &cmd, NULL, NULL), .index = index};
+#ifdef PODSIM_TEST_BREAK_NO_IDEMPOTENCE
+    /* The breakage applied an old copy again; the memory keeps the newest
+     * (remembering an older request is a programmer error it asserts). */
+    if (pod_idem_applied(&node->idem, client_id, request_no, &first)) return true;
+#endif
     pod_idem_remember(&node->idem, client_id, request_no, index, out->status);
     return true;
 }
