@@ -18,7 +18,9 @@
  * What it cannot see: a node that loses entries and never writes the
  * obligation at all (damage recovery cuts as a torn tail, docs/wal.md), or
  * a Generation Clock file whose newest slot a bit flip destroyed (then the
- * older slot speaks; that file is not judged — see docs/repair.md). */
+ * older slot speaks; that file is not judged — see docs/repair.md), nor a
+ * clear first seen after a crash that flipped a bit (the log as it was when
+ * the clear was written is no longer on the disk). */
 #include "sim/check.h"
 
 #include <inttypes.h>
@@ -34,6 +36,7 @@
 
 typedef struct repair_check {
     uint64_t owed[NODES_MAX]; /* the highest obligation seen durable; 0: none */
+    uint64_t flips_seen[NODES_MAX]; /* the disk's bit flips when the obligation was last seen */
     pod_kvlog_scanner scanner;
     pod_snap_scan snap;
 } repair_check;
@@ -93,9 +96,20 @@ static void repair_after_event(void *state, pod_world *world, uint16_t node) {
     if (node >= NODES_MAX) return;
     uint64_t until;
     if (!durable_obligation(world, node, &until)) return;
-    if (until > c->owed[node]) c->owed[node] = until;
-    if (until != 0 || c->owed[node] == 0) return;
     const pod_disk *disk = pod_check_node_disk(world, node);
+    pod_disk_stats st;
+    pod_disk_stats_get(disk, &st);
+    if (until > c->owed[node]) c->owed[node] = until;
+    if (until != 0) c->flips_seen[node] = st.bitflips;
+    if (until != 0 || c->owed[node] == 0) return;
+    if (st.bitflips > c->flips_seen[node]) {
+        /* The clear became durable and then a crash flipped a bit before
+         * the checker looked (a sync completes on the disk before its
+         * completion reaches the node): the log it was judged by is gone.
+         * Not judged. */
+        c->owed[node] = 0;
+        return;
+    }
     uint64_t last = 0;
     if (!pod_kvlog_scan(&c->scanner, disk, POD_KVLOG_DURABLE, count_last, NULL, &last) ||
         !pod_snap_scan_durable(&c->snap, disk)) {
