@@ -28,9 +28,15 @@ typedef struct pod_gen_clock {
     pod_fd fd;
     uint64_t term;           /* what the node believes now */
     uint16_t vote;           /* node voted for in `term`, or POD_GEN_VOTE_NONE */
+    /* Replicated Log repair (docs/repair.md): while nonzero, the node's log
+     * lost entries it may have acknowledged or voted on, up to this index;
+     * it must not vote or stand until its log holds this index again. */
+    uint64_t repair_until;
     uint64_t seq;            /* saves requested so far */
     uint64_t durable_seq;    /* the last save known durable */
     uint64_t written_seq;    /* the save being written and synced, 0: none */
+    uint8_t durable_slot;    /* the slot holding the last durable save (0 or 1) */
+    uint8_t written_slot;    /* the slot of the save being written */
     bool name_durable;       /* the file's directory entry is durable */
     bool failed;             /* a write or fsync failed: the node must stop */
 } pod_gen_clock;
@@ -43,6 +49,16 @@ void pod_gen_clock_close(pod_gen_clock *clock);
 /* Sets term and vote in memory and asks for a save; returns the sequence
  * number to wait for with pod_gen_clock_durable(). */
 uint64_t pod_gen_clock_set(pod_gen_clock *clock, uint64_t term, uint16_t vote);
+/* Sets the repair obligation (0: none; at most POD_GEN_REPAIR_MAX) and asks
+ * for a save, as pod_gen_clock_set. */
+uint64_t pod_gen_clock_set_repair(pod_gen_clock *clock, uint64_t repair_until);
+#define POD_GEN_REPAIR_MAX 0xFFFFFFFFFFFFull /* 48 bits in the slot */
+
+/* The slot format, for checkers that read the file from the disk: a slot
+ * is POD_GEN_SLOT_BYTES; false when its checksum or padding is wrong. */
+#define POD_GEN_SLOT_BYTES 32u
+bool pod_gen_clock_decode_slot(const uint8_t *in, uint64_t *seq, uint64_t *term, uint16_t *vote,
+                               uint64_t *repair_until);
 /* True once a write or fsync of a save failed, or could not be submitted:
  * the node must stop (fail-stop), never retry and believe it. */
 bool pod_gen_clock_failed(const pod_gen_clock *clock);

@@ -1,7 +1,8 @@
 /* rkv_internal.h — the replicated key-value node's memory, shared by the
  * files that make up the node type: rkv_node.c (Leader and Followers),
  * rkv_snapshot.c (snapshots and recovery from them), lwm_cleaner.c (the
- * Low-Water Mark cleaner) and rkv_install.c (snapshot transfer). Not a
+ * Low-Water Mark cleaner), rkv_install.c (snapshot transfer) and
+ * rkv_repair.c (Replicated Log repair). Not a
  * public interface: only those files include it. */
 #ifndef PODSIM_RKV_INTERNAL_H
 #define PODSIM_RKV_INTERNAL_H
@@ -31,7 +32,8 @@ enum { TIMER_ELECTION = 1, TIMER_HEARTBEAT = 2, TIMER_CLEANER = 3 };
 
 enum { CTR_ELECTIONS, CTR_LEADERSHIPS, CTR_APPENDED, CTR_WRITES_ACKED, CTR_READS, CTR_REDIRECTS,
        CTR_DUPLICATES, CTR_DROPPED_MSGS, CTR_SNAPSHOTS, CTR_SNAP_INSTALLS, CTR_SNAP_CHUNKS_SENT,
-       CTR_SEGMENTS_CLEANED, CTR_RECOVERED_FROM_SNAPSHOT, CTR_SNAP_RESUMED, CTR_COUNT };
+       CTR_SEGMENTS_CLEANED, CTR_RECOVERED_FROM_SNAPSHOT, CTR_SNAP_RESUMED, CTR_REPAIRS, CTR_REPAIRS_CAUGHT_UP,
+       CTR_COUNT };
 
 /* Which Low-Water Mark policy the cleaner follows. */
 typedef enum rkv_lwm_policy { RKV_LWM_SNAPSHOT = 0, RKV_LWM_TIME = 1 } rkv_lwm_policy;
@@ -118,6 +120,10 @@ typedef struct rkv_node {
     uint32_t seg_count;
     rkv_out outbox[RKV_OUTBOX_MAX];
     uint32_t outbox_count;
+    /* Replicated Log repair (rkv_repair.c): no vote nor candidacy until the
+     * WAL is durable up to repair_until (0: not repairing); repair_seq is
+     * the Generation Clock save the held WAL waits for. */
+    uint64_t repair_until, repair_seq;
     bool failed;
     uint64_t counters[CTR_COUNT];
     uint8_t msg_buf[RKV_MSG_BYTES_MAX];
@@ -162,5 +168,10 @@ void rkv_install_on_req(rkv_node *nd, uint16_t from, const rkv_snap_req *q);
 void rkv_install_on_resp(rkv_node *nd, uint16_t from, const rkv_snap_resp *r);
 void rkv_install_chunk_durable(rkv_node *nd);
 void rkv_install_done(rkv_node *nd);
+
+/* rkv_repair.c: Replicated Log repair after mid-log damage */
+void rkv_repair_start(rkv_node *nd);
+bool rkv_repair_may_vote(const rkv_node *nd);
+void rkv_repair_on_disk(rkv_node *nd);
 
 #endif

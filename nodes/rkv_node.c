@@ -45,7 +45,7 @@
 static const char *const rkv_counter_names[] = {
     "elections", "leaderships", "appended", "writes_acked", "reads", "redirects", "duplicates",
     "dropped_messages", "snapshots", "snapshot_installs", "snapshot_chunks_sent", "segments_cleaned",
-    "recovered_from_snapshot", "snapshot_transfers_resumed", NULL,
+    "recovered_from_snapshot", "snapshot_transfers_resumed", "repairs", "repairs_caught_up", NULL,
 };
 _Static_assert(CTR_COUNT <= 16, "pod_node_view holds 16 counters");
 
@@ -436,7 +436,7 @@ static void on_vote_req(rkv_node *nd, uint16_t from, const rkv_vote_req *v) {
     bool up_to_date = v->last_term > my_last_term ||
                       (v->last_term == my_last_term && v->last_index >= nd->last_index);
     bool free_vote = nd->clock.vote == POD_GEN_VOTE_NONE || nd->clock.vote == from;
-    bool grant = v->term == nd->clock.term && free_vote && up_to_date;
+    bool grant = v->term == nd->clock.term && free_vote && up_to_date && rkv_repair_may_vote(nd);
     if (grant) {
         if (nd->clock.vote != from) save_clock(nd, nd->clock.term, from);
         arm_election(nd);
@@ -642,6 +642,7 @@ static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
         rkv_stop(nd);
         return NULL;
     }
+    rkv_repair_start(nd);
     arm_election(nd);
     rkv_cleaner_arm(nd);
     return nd;
@@ -687,7 +688,8 @@ static void rkv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {
          * term never stands again, so only the first election ever happens. */
         if (nd->clock.term > 0) return;
 #endif
-        if (nd->role != POD_ROLE_LEADER) become_candidate(nd);
+        if (nd->role != POD_ROLE_LEADER && rkv_repair_may_vote(nd)) become_candidate(nd);
+        else if (nd->role != POD_ROLE_LEADER) arm_election(nd); /* repairing: not yet (rkv_repair.c) */
     } else if (cookie == TIMER_HEARTBEAT && timer_id == nd->heartbeat_timer) {
         nd->heartbeat_timer = 0;
         if (nd->role != POD_ROLE_LEADER) return;
@@ -719,6 +721,7 @@ static void rkv_on_disk(void *mem, const pod_disk_done *done) {
     } else if (pod_snap_owns(done)) {
         rkv_snapshot_on_disk(nd, done);
     }
+    rkv_repair_on_disk(nd);
     flush_outbox(nd);
 }
 

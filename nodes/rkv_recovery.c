@@ -60,7 +60,8 @@ bool rkv_recover(rkv_node *nd, char *why, size_t why_len) {
         return false;
     }
     pod_wal_config config = {.prefix = KV_WAL_PREFIX, .segment_bytes_max = nd->params.segment_bytes,
-                             .start_index = s_index + 1};
+                             .start_index = s_index + 1,
+                             .salvage = true}; /* mid-log damage: repair from peers (rkv_repair.c) */
     recovery r = {.nd = nd, .ok = true};
     if (pod_wal_open(env, &config, recover_entry, &r, &nd->wal, why, why_len) != POD_WAL_OK) return false;
     if (!r.ok) {

@@ -628,6 +628,14 @@ pod_wal_result pod_seglog_restart_at(pod_seglog *log, uint64_t next_index) {
     return push_segment(log, next_index, &res) ? POD_WAL_OK : res;
 }
 
+pod_wal_result pod_seglog_discard_file(pod_seglog *log, uint64_t first_index) {
+    if (log->unlink_count + log->count >= POD_SEGLOG_SEGMENTS_MAX) return POD_WAL_LIMIT;
+    uint32_t slot = (log->unlink_head + log->unlink_count) % POD_SEGLOG_SEGMENTS_MAX;
+    log->unlink_due[slot] = first_index;
+    log->unlink_count++;
+    return POD_WAL_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* Physical steps                                                      */
 /* ------------------------------------------------------------------ */

@@ -178,6 +178,10 @@ uint32_t pod_seglog_drop_below(pod_seglog *log, uint64_t index);
  * log whose first record will be `next_index`; its file is created by the
  * first write, which the WAL submits only after every unlink is done. */
 pod_wal_result pod_seglog_restart_at(pod_seglog *log, uint64_t next_index);
+/* Recovery's salvage (docs/repair.md): the segment file `first_index`,
+ * never adopted into the table, lies past damage and is due to be
+ * unlinked. Call newest first. POD_WAL_LIMIT when the ring is full. */
+pod_wal_result pod_seglog_discard_file(pod_seglog *log, uint64_t first_index);
 
 /* --- physical steps, one at a time, in this order of priority --- */
 

@@ -59,6 +59,8 @@ struct pod_wal {
     uint64_t next_seq;
     bool failed;           /* sticky: a write or sync failed */
     bool in_visit;         /* read_from's visitor is running */
+    bool held;             /* salvaged: no disk step until pod_wal_release */
+    pod_wal_damage damage;
     pod_wal_stats stats;
     char failure[224];
 };
@@ -148,7 +150,7 @@ static void step_finish(pod_wal *wal) {
  * first, or dropped ones, oldest first), then a cut's truncate, then
  * recovery's sync, then writes of appended records. */
 static void pump(pod_wal *wal) {
-    if (wal->failed || wal->step.kind != STEP_NONE) return;
+    if (wal->failed || wal->held || wal->step.kind != STEP_NONE) return;
     pod_seglog *log = wal->log;
     pod_fd fd = -1;
     if (pod_seglog_unlink_is_due(log)) {
@@ -327,9 +329,24 @@ uint64_t pod_wal_first_index(const pod_wal *wal) {
     return pod_seglog_first_index(wal->log);
 }
 
+void pod_wal_damage_get(const pod_wal *wal, pod_wal_damage *out) {
+    *out = wal->damage;
+}
+
+void pod_wal_release(pod_wal *wal) {
+    assert(wal != NULL && !wal->in_visit);
+    if (!wal->held) return;
+    wal->held = false;
+    pump(wal);
+}
+
+bool pod_wal_held(const pod_wal *wal) {
+    return wal->held;
+}
+
 bool pod_wal_idle(const pod_wal *wal) {
     const pod_seglog *log = wal->log;
-    return wal->step.kind == STEP_NONE && !wal->recovery_sync_due &&
+    return !wal->held && wal->step.kind == STEP_NONE && !wal->recovery_sync_due &&
            !pod_seglog_unlink_is_due(log) && !pod_seglog_truncate_is_due(log) &&
            !pod_seglog_write_is_due(log);
 }
@@ -357,7 +374,17 @@ typedef struct recovery {
     uint64_t start_index; /* of a log found empty */
     char *why;
     size_t why_len;
+    /* Where the last POD_WAL_CORRUPT verdict found damage, for salvage:
+     * the index that belonged there, and the offset in the newest adopted
+     * segment (dmg_adopted) or the start of a segment not adopted. */
+    uint64_t dmg_index;
+    uint64_t dmg_offset;
+    bool dmg_adopted;
 } recovery;
+
+/* Records where damage was found; the caller then refuses with POD_WAL_CORRUPT. */
+#define DAMAGE(rc, index, offset, adopted) \
+    ((rc)->dmg_index = (index), (rc)->dmg_offset = (offset), (rc)->dmg_adopted = (adopted))
 
 static pod_wal_result refuse(recovery *rc, pod_wal_result r, const char *fmt, ...) WAL_PRINTF(3, 4);
 static pod_wal_result refuse(recovery *rc, pod_wal_result r, const char *fmt, ...) {
@@ -427,6 +454,7 @@ static pod_wal_result judge_bad_record(recovery *rc, uint32_t pos, bool newest, 
     const char *what = rs == POD_SEGLOG_READ_INVALID ? "invalid record" : "record cut short";
     if (!newest) {
         /* A segment is created only after every older one is durable. */
+        DAMAGE(rc, k, offset, true);
         return refuse(rc, POD_WAL_CORRUPT,
                       "segment %s offset %" PRIu64 " index %" PRIu64
                       ": %s, and a later segment exists, so it was durable",
@@ -438,6 +466,7 @@ static pod_wal_result judge_bad_record(recovery *rc, uint32_t pos, bool newest, 
     pod_wal_result r = find_proof(wal, pos, offset, k, &found, &at, &proof);
     if (r != POD_WAL_OK) return refuse(rc, r, "segment %s: %s", name, wal->log->error);
     if (found) {
+        DAMAGE(rc, k, offset, true);
         return refuse(rc, POD_WAL_CORRUPT,
                       "segment %s offset %" PRIu64 " index %" PRIu64
                       ": %s, but the record at offset %" PRIu64 " (index %" PRIu64
@@ -465,6 +494,7 @@ static pod_wal_result recover_segment(recovery *rc, uint32_t i, uint32_t n, uint
     char name[POD_SEGLOG_NAME_BYTES];
     pod_seglog_name_format(wal->log->prefix, first, name, sizeof name);
     if (i > 0 && first != *next_index) {
+        DAMAGE(rc, *next_index, 0, false);
         return refuse(rc, POD_WAL_CORRUPT,
                       "segment %s offset 0 index %" PRIu64 ": the previous segment ends at "
                       "index %" PRIu64 " (%s)",
@@ -499,6 +529,7 @@ static pod_wal_result recover_segment(recovery *rc, uint32_t i, uint32_t n, uint
         if (rs == POD_SEGLOG_READ_IO) return refuse(rc, POD_WAL_IO, "%s", wal->log->error);
         if (rs == POD_SEGLOG_READ_OK) {
             if (rec.header.index != expected) {
+                DAMAGE(rc, expected, offset, true);
                 return refuse(rc, POD_WAL_CORRUPT,
                               "segment %s offset %" PRIu64 " index %" PRIu64
                               ": a valid record with index %" PRIu64 " (%s)",
@@ -514,6 +545,7 @@ static pod_wal_result recover_segment(recovery *rc, uint32_t i, uint32_t n, uint
         break;
     }
     if (expected == first && !newest) {
+        DAMAGE(rc, first, 0, true);
         return refuse(rc, POD_WAL_CORRUPT,
                       "segment %s offset 0 index %" PRIu64 ": empty, but a later segment exists",
                       name, first);
@@ -540,8 +572,91 @@ static bool replay_one(void *arg, const pod_wal_entry *entry) {
     return true;
 }
 
+/* The highest index of a valid record in file `name` at or after byte
+ * `from`, where a record at offset p can hold at most index base + (p -
+ * from) / header: every byte offset is tried (damage may hide where
+ * records start), candidates filtered before a checksum is computed.
+ * Bounded by the file's size. */
+static pod_wal_result scan_seen(pod_wal *wal, const char *name, uint64_t from, uint64_t base,
+                                uint64_t *seen) {
+    pod_env *env = wal->env;
+    pod_fd fd;
+    pod_status st = env->ops->open(env, name, 0, &fd);
+    if (st != POD_OK) return POD_WAL_IO;
+    uint64_t size = 0;
+    st = env->ops->size(env, fd, &size);
+    uint32_t const window = 2 * POD_WALREC_BYTES_MAX;
+    uint32_t const stride = window - POD_WALREC_BYTES_MAX;
+    uint8_t *buf = st == POD_OK ? malloc(window) : NULL;
+    pod_wal_result r = st != POD_OK ? POD_WAL_IO : buf ? POD_WAL_OK : POD_WAL_NOMEM;
+    for (uint64_t at = from; r == POD_WAL_OK && at + POD_WALREC_HEADER_BYTES <= size; at += stride) {
+        uint32_t got = 0;
+        uint64_t want = size - at < window ? size - at : window;
+        if (env->ops->read(env, fd, at, buf, (uint32_t)want, &got) != POD_OK) {
+            r = POD_WAL_IO;
+            break;
+        }
+        for (uint32_t i = 0; i < stride && i + POD_WALREC_HEADER_BYTES <= got; i++) {
+            uint64_t p = at + i;
+            uint64_t index = 0;
+            for (unsigned b = 0; b < 8; b++) index |= (uint64_t)buf[i + 8 + b] << (8 * b);
+            if (index <= *seen || index < base || index > base + (p - from) / POD_WALREC_HEADER_BYTES) continue;
+            pod_walrec_header h;
+            const uint8_t *payload;
+            if (pod_walrec_decode(buf + i, got - i, &h, &payload) == POD_WALREC_OK) *seen = h.index;
+        }
+    }
+    free(buf);
+    (void)env->ops->close(env, fd);
+    return r;
+}
+
+/* Salvage after damage at rc->dmg_index in segment i of n (docs/repair.md):
+ * keep the valid prefix, learn from what lies past the damage how far the
+ * log went, and make the damaged record's segment end before it and every
+ * later segment due to be unlinked (newest first) — held until
+ * pod_wal_release(). */
+static pod_wal_result salvage(recovery *rc, uint32_t i, uint32_t n, const uint64_t *firsts) {
+    pod_wal *wal = rc->wal;
+    pod_seglog *log = wal->log;
+    uint64_t k = rc->dmg_index;
+    uint64_t seen = k; /* the damaged record was durable: that is the verdict */
+    char name[POD_SEGLOG_NAME_BYTES];
+    pod_wal_result r = POD_WAL_OK;
+    if (rc->dmg_adopted) {
+        pod_seglog_name_format(log->prefix, firsts[i], name, sizeof name);
+        r = scan_seen(wal, name, rc->dmg_offset + 1, k + 1, &seen);
+        pod_seglog_settle(log, k - 1, rc->dmg_offset);
+        i++;
+    } else if (log->count == 0) {
+        /* Damage before anything was adopted cannot happen: the first
+         * segment is adopted before any verdict. */
+        return refuse(rc, POD_WAL_CORRUPT, "salvage: nothing to keep");
+    }
+    for (uint32_t j = n; r == POD_WAL_OK && j-- > i;) {
+        if (firsts[j] - 1 > seen) seen = firsts[j] - 1; /* its name: index first - 1 was durable */
+        pod_seglog_name_format(log->prefix, firsts[j], name, sizeof name);
+        r = scan_seen(wal, name, 0, firsts[j], &seen);
+        if (r == POD_WAL_OK) r = pod_seglog_discard_file(log, firsts[j]);
+    }
+    if (r != POD_WAL_OK) return refuse(rc, r, "salvage: reading past the damage failed");
+    wal->damage.found = true;
+    wal->damage.lost_from = k;
+    wal->damage.seen_last = seen;
+    snprintf(wal->damage.what, sizeof wal->damage.what, "%s", rc->why ? rc->why : "");
+    wal->held = true;
+    char text[400];
+    snprintf(text, sizeof text,
+             "wal: repair: %s; keeping the valid prefix up to index %" PRIu64 ", discarding from %" PRIu64
+             " (the log went at least to %" PRIu64 ")",
+             wal->damage.what, k - 1, k, seen);
+    note(wal, text);
+    if (rc->why && rc->why_len > 0) rc->why[0] = '\0';
+    return POD_WAL_OK;
+}
+
 static pod_wal_result recover(recovery *rc, void (*visit)(void *arg, const pod_wal_entry *entry),
-                              void *arg) {
+                              void *arg, bool salvaging) {
     pod_wal *wal = rc->wal;
     uint64_t *firsts = malloc(POD_SEGLOG_SEGMENTS_MAX * sizeof *firsts);
     if (!firsts) return refuse(rc, POD_WAL_NOMEM, "no memory");
@@ -562,6 +677,10 @@ static pod_wal_result recover(recovery *rc, void (*visit)(void *arg, const pod_w
         uint64_t next = firsts[0];
         for (uint32_t i = 0; i < n && r == POD_WAL_OK; i++) {
             r = recover_segment(rc, i, n, firsts[i], &next);
+            if (r == POD_WAL_CORRUPT && salvaging && rc->dmg_index > 0) {
+                r = salvage(rc, i, n, firsts);
+                break;
+            }
         }
         wal->recovery_sync_due = true;
     }
@@ -604,7 +723,7 @@ pod_wal_result pod_wal_open(pod_env *env, const pod_wal_config *config,
         return refuse(&rc, POD_WAL_NOMEM, "no memory");
     }
     rc.wal = wal;
-    pod_wal_result r = recover(&rc, visit, arg);
+    pod_wal_result r = recover(&rc, visit, arg, config->salvage);
     wal->stats.segments_created = 0;
     if (r != POD_WAL_OK) {
         pod_seglog_close_fds(wal->log);

@@ -59,7 +59,26 @@ typedef struct pod_wal_config {
      * passes snapshot index + 1, so that a log restarted after the snapshot
      * never hands out an index the snapshot already covers. */
     uint64_t start_index;
+    /* Salvage instead of refusing (Replicated Log repair, docs/repair.md):
+     * on damage to durable records, keep the valid prefix before the first
+     * damaged record, discard that record and everything after it, and
+     * report how far the log went (pod_wal_damage_get). The disk changes
+     * that discard the rest are held until pod_wal_release(), so the
+     * caller can first make durable what it must remember about the loss.
+     * For a node that can fetch the lost entries from peers; a lone node
+     * must refuse. */
+    bool salvage;
 } pod_wal_config;
+
+/* What a salvaging recovery found. */
+typedef struct pod_wal_damage {
+    bool found;            /* damage to durable records was found and cut */
+    uint64_t lost_from;    /* the first index discarded (the log now ends below it) */
+    uint64_t seen_last;    /* the highest index the damaged log shows evidence of
+                              (valid records and segment names past the damage):
+                              what the node may have held, at least lost_from */
+    char what[224];        /* where and what the damage was */
+} pod_wal_damage;
 
 /* Counters since open, for the node's view and for tests. */
 typedef struct pod_wal_stats {
@@ -130,6 +149,14 @@ bool pod_wal_owns(const pod_disk_done *done);
  * From then on every call that changes or reads the log says POD_WAL_IO,
  * and durable_index() never moves again. */
 pod_wal_result pod_wal_on_disk(pod_wal *wal, const pod_disk_done *done);
+
+/* After a salvaging open: what was found (found false: nothing). */
+void pod_wal_damage_get(const pod_wal *wal, pod_wal_damage *out);
+/* Lets a salvaged WAL touch the disk: the discard, the recovery sync and
+ * every write wait for this call. No effect when nothing is held. */
+void pod_wal_release(pod_wal *wal);
+/* True while a salvaged WAL waits for pod_wal_release(). */
+bool pod_wal_held(const pod_wal *wal);
 
 /* Reads records from `start_index` on, in order, calling visit for each —
  * durable or not yet — and stops early when visit returns false. Opens only

@@ -22,6 +22,10 @@ typedef struct pod_checker {
     /* Every delivered message, before the receiver sees it. */
     void (*on_deliver)(void *state, pod_world *world, pod_addr from, pod_addr to,
                        const uint8_t *bytes, uint32_t len);
+    /* Every message a node hands to the network, as it leaves (before the
+     * network decides whether it arrives). */
+    void (*on_send)(void *state, pod_world *world, uint16_t from, pod_addr to, const uint8_t *bytes,
+                    uint32_t len);
     /* A crash (power loss) or exit of a node, after its disk was decided. */
     void (*on_crash)(void *state, pod_world *world, uint16_t node);
     /* A node finished `start` (rebuilt its memory from its disk) — or

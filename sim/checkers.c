@@ -9,6 +9,7 @@ extern const pod_checker pod_check_linearizability_rkv;
 extern const pod_checker pod_check_liveness;
 extern const pod_checker pod_check_lwm;
 extern const pod_checker pod_check_follower_reads;
+extern const pod_checker pod_check_repair;
 
 const pod_checker *const pod_checkers[] = {
     &pod_check_echo,
@@ -19,5 +20,6 @@ const pod_checker *const pod_checkers[] = {
     &pod_check_liveness,
     &pod_check_lwm,
     &pod_check_follower_reads,
+    &pod_check_repair,
     NULL,
 };

@@ -64,6 +64,11 @@ static pod_status env_send(pod_env *env, pod_addr to, const void *bytes, uint32_
     pod_world *world = world_of(env);
     if (len > POD_MSG_BYTES_MAX) return POD_EINVAL;
     if (to >= world->node_count && to < POD_CLIENT_ADDR_BASE) return POD_EINVAL;
+    for (uint32_t i = 0; i < world->checker_count && !world->violated; i++) {
+        if (world->checkers[i]->on_send) {
+            world->checkers[i]->on_send(world->checker_state[i], world, env->self, to, bytes, len);
+        }
+    }
     pod_net_send(world, env->self, to, bytes, len);
     return POD_OK;
 }

@@ -21,7 +21,18 @@
  *                                         without having applied the
  *                                         client's session index: for the
  *                                         follower-reads checker, on
- *                                         scenarios/rkv-follower-reads.scn.
+ *                                         scenarios/rkv-follower-reads.scn;
+ *   PODSIM_TEST_BREAK_REPAIR_VOTES_EARLY  (a copy of nodes/rkv_repair.c) a
+ *                                         node repairing its damaged log
+ *                                         votes and stands as if its log
+ *                                         were whole: for the repair
+ *                                         checker, on
+ *                                         scenarios/rkv-corrupt-repair.scn;
+ *   PODSIM_TEST_BREAK_REPAIR_CLEARS_EARLY (a copy of nodes/rkv_repair.c) a
+ *                                         repairing node drops its
+ *                                         obligation before its log is
+ *                                         refilled: for the repair checker's
+ *                                         second rule, same scenario.
  * The named checker must catch each within a few hundred seeds, on which
  * the real node passes (tests/test_rkv.c and tests/test_rkv_scenarios.c
  * sweep the same seeds). */
@@ -54,6 +65,16 @@
 #define TEETH_SCENARIO "rkv-leader-crash-5.scn"
 #define TEETH_SWARM false
 #define TEETH_CHECK "liveness"
+#elif defined(PODSIM_TEST_BREAK_REPAIR_VOTES_EARLY)
+#define BREAKAGE "a repairing node voting before its log is refilled"
+#define TEETH_SCENARIO "rkv-corrupt-repair.scn"
+#define TEETH_SWARM false
+#define TEETH_CHECK "repair"
+#elif defined(PODSIM_TEST_BREAK_REPAIR_CLEARS_EARLY)
+#define BREAKAGE "a repairing node dropping its obligation before its log is refilled"
+#define TEETH_SCENARIO "rkv-corrupt-repair.scn"
+#define TEETH_SWARM false
+#define TEETH_CHECK "repair"
 #else
 #error "teeth_rkv.c needs a breakage switch"
 #endif
@@ -76,3 +97,29 @@ Test(rkv_teeth, the_breakage_is_caught_within_a_few_hundred_seeds) {
             TEETH_SCENARIO, mix, r.check, r.message);
     free(scn);
 }
+
+#if defined(PODSIM_TEST_BREAK_REPAIR_VOTES_EARLY) || defined(PODSIM_TEST_BREAK_REPAIR_CLEARS_EARLY)
+/* How often it bites: the seeds the real node passes in
+ * tests/test_rkv_scenarios.c (1..100), each judged by the repair checker. */
+Test(rkv_teeth, the_repair_breakage_is_caught_on_most_seeds) {
+    const pod_node_type *type;
+    pod_scenario *scn = test_scenario_file(TEETH_SCENARIO, &type);
+    uint32_t caught = 0, other = 0;
+    char first_other[700] = "";
+    for (uint64_t seed = 1; seed <= 100; seed++) {
+        pod_run_result r;
+        char mix[96];
+        pod_verdict v = pod_fuzz_run_seed(scn, type, seed, false, &r, mix, sizeof mix);
+        if (v != POD_VERDICT_VIOLATION) continue;
+        if (strcmp(r.check, TEETH_CHECK) == 0) {
+            caught++;
+        } else if (other++ == 0) {
+            snprintf(first_other, sizeof first_other, "seed %lu: %s: %s", (unsigned long)seed, r.check, r.message);
+        }
+    }
+    fprintf(stderr, "%s: caught by the %s checker on %u of 100 seeds of %s (%u by another check%s%s)\n", BREAKAGE,
+            TEETH_CHECK, caught, TEETH_SCENARIO, other, other ? ", first: " : "", first_other);
+    cr_assert_geq(caught, 40u, "%s was caught on only %u of 100 seeds", BREAKAGE, caught);
+    free(scn);
+}
+#endif

@@ -1,9 +1,9 @@
 /* test_rkv_scenarios.c — every replicated key-value scenario
  * (scenarios/rkv-*.scn: Leader and Followers under the leader nemesis,
  * one-way partitions, flapping, slow disks, duplication, pauses, a crash of
- * every node), over many seeds: each run must pass (the replication and
- * liveness checkers and every `expect` line), and a run must be a pure
- * function of its seed.
+ * every node, mid-log corruption repaired from peers), over many seeds:
+ * each run must pass (the replication and liveness checkers and every
+ * `expect` line), and a run must be a pure function of its seed.
  *
  * A failing seed is printed with the command that replays it, e.g.
  *   podsim run scenarios/rkv-one-way.scn --seed 17 --trace
@@ -40,6 +40,7 @@ static const sweep_case rkv_cases[] = {
     {"rkv-figure8.scn", 50},
     {"rkv-follower-reads.scn", 60},
     {"rkv-fuzz.scn", 40},
+    {"rkv-corrupt-repair.scn", 100},
 };
 
 static const sweep_table rkv_table = {
@@ -65,6 +66,9 @@ Test(rkv_scenarios, crash_all_every_seed_passes) { sweep_all_seeds(&rkv_table, "
 Test(rkv_scenarios, figure8_every_seed_passes) { sweep_all_seeds(&rkv_table, "rkv-figure8.scn"); }
 Test(rkv_scenarios, follower_reads_every_seed_passes) { sweep_all_seeds(&rkv_table, "rkv-follower-reads.scn"); }
 Test(rkv_scenarios, fuzz_as_written_every_seed_passes) { sweep_all_seeds(&rkv_table, "rkv-fuzz.scn"); }
+/* Replicated Log repair (docs/repair.md): mid-log bit flips on one node,
+ * as leader and as follower, repaired from the peers. */
+Test(rkv_scenarios, corrupt_repair_every_seed_passes) { sweep_all_seeds(&rkv_table, "rkv-corrupt-repair.scn"); }
 
 /* Every scenario here states a liveness bound, except the fuzz base (its
  * swarm faults run to the end) and Figure 8 (its story ends with a node cut

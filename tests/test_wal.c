@@ -1170,3 +1170,87 @@ Test(wal_crash, bit_flips_are_never_accepted, .timeout = 240) {
     cr_assert_gt(corrupt, 100u, "corruption reported %" PRIu64 " times", corrupt);
     cr_assert_gt(ok, 100u);
 }
+
+/* ------------------------------------------------------------------ */
+/* Salvage (Replicated Log repair, docs/repair.md)                      */
+/* ------------------------------------------------------------------ */
+
+/* Mid-log damage with salvage on: the valid prefix is kept and replayed,
+ * the damaged record and everything after it are discarded — but not
+ * before pod_wal_release() — and the WAL says how far the log went. */
+Test(wal_salvage, keeps_the_valid_prefix_and_reports_how_far_the_log_went) {
+    pod_disk_config c = quiet_disk();
+    tnode *n = node_new(&c, 1, SEG_MAX);
+    node_open(n);
+    append_acked(n, 25, NULL); /* segments 1, 11, 21 */
+    node_crash(n);
+    /* Record 14's payload, in the middle segment. */
+    cr_assert_eq(pod_disk_flip_bit(harness_disk(n->h), seg_name(11), 3 * REC_BYTES + 40, 5), POD_OK);
+    harness_crash(n->h);
+    n->cfg.salvage = true;
+    node_open(n);
+    cr_assert_eq(n->recovered_count, 13u, "the prefix 1..13 is replayed");
+    cr_assert_eq(pod_wal_last_index(n->wal), 13u);
+    pod_wal_damage d;
+    pod_wal_damage_get(n->wal, &d);
+    cr_assert(d.found);
+    cr_assert_eq(d.lost_from, 14u);
+    cr_assert_eq(d.seen_last, 25u, "records 15..25 are evidence the log went to 25");
+    cr_assert(strstr(d.what, "index 14") != NULL, "%s", d.what);
+    /* Held: nothing touches the disk, nothing becomes durable. */
+    cr_assert(pod_wal_held(n->wal));
+    harness_complete_all(n->h);
+    cr_assert_eq(durable_size(n, seg_name(21)), 5u * REC_BYTES, "a held WAL unlinked a segment");
+    cr_assert_eq(pod_wal_durable_index(n->wal), 0u);
+    uint64_t at = append(n, REC_LEN);
+    cr_assert_eq(at, 14u, "appends continue after the prefix");
+    pod_wal_release(n->wal);
+    settle(n);
+    cr_assert_eq(pod_wal_durable_index(n->wal), 14u);
+    cr_assert_eq(durable_size(n, seg_name(21)), UINT64_MAX, "the segment past the damage is gone");
+    /* A crash now recovers the prefix and the new record, with no damage. */
+    node_crash(n);
+    node_open(n);
+    cr_assert_eq(n->recovered_count, 14u);
+    pod_wal_damage_get(n->wal, &d);
+    cr_assert_not(d.found);
+    node_free(n);
+}
+
+/* A crash while the discard is under way (some later segments unlinked,
+ * the damaged one not yet cut) leaves a log that recovers to the same
+ * prefix or reports the same damage again — never a record past it. */
+Test(wal_salvage, a_crash_in_the_middle_of_the_discard_never_brings_back_a_record_past_the_damage) {
+    for (uint32_t steps = 0; steps <= 6; steps++) {
+        pod_disk_config c = quiet_disk();
+        tnode *n = node_new(&c, steps + 1, SEG_MAX);
+        node_open(n);
+        append_acked(n, 35, NULL);
+        node_crash(n);
+        cr_assert_eq(pod_disk_flip_bit(harness_disk(n->h), seg_name(11), 2 * REC_BYTES + 40, 5), POD_OK);
+        harness_crash(n->h);
+        n->cfg.salvage = true;
+        node_open(n);
+        pod_wal_release(n->wal);
+        for (uint32_t i = 0; i < steps; i++) harness_complete_one(n->h);
+        node_crash(n);
+        node_open(n);
+        cr_assert_eq(n->recovered_count, 12u, "steps %u: %u records recovered", steps, n->recovered_count);
+        for (uint32_t i = 0; i < n->recovered_count; i++) cr_assert_eq(n->recovered[i].index, i + 1u);
+        node_free(n);
+    }
+}
+
+/* Without salvage the same damage still refuses: a lone node must. */
+Test(wal_salvage, off_by_default) {
+    pod_disk_config c = quiet_disk();
+    tnode *n = node_new(&c, 1, SEG_MAX);
+    node_open(n);
+    append_acked(n, 25, NULL);
+    node_crash(n);
+    cr_assert_eq(pod_disk_flip_bit(harness_disk(n->h), seg_name(11), 3 * REC_BYTES + 40, 5), POD_OK);
+    harness_crash(n->h);
+    char why[256];
+    cr_assert_eq(node_open_result(n, why, sizeof why), POD_WAL_CORRUPT);
+    node_free(n);
+}
