@@ -114,7 +114,10 @@ static void format_part(const lin_prep *prep, const lin_part *part, char *buf, s
 }
 
 static void format_answer(const lin_prep *prep, const lin_op *o, char *buf, size_t cap, size_t *at) {
-    if (o->outcome == POD_HIST_TIMEOUT) {
+    if (o->told) {
+        lin_appendf(buf, cap, at, "? (%s: another copy may take effect)",
+                    o->told == KV_REPLY_UNAVAILABLE ? "unavailable" : "not the leader");
+    } else if (o->outcome == POD_HIST_TIMEOUT) {
         lin_appendf(buf, cap, at, "? (timed out)");
     } else if (o->outcome != POD_HIST_DONE) {
         lin_appendf(buf, cap, at, "? (no answer by the end)");
@@ -135,6 +138,9 @@ static void format_times(const lin_op *o, char *buf, size_t cap, size_t *at) {
     if (lin_op_answered(o)) {
         pod_format_time(o->complete_ns, t2, sizeof t2);
         lin_appendf(buf, cap, at, "[%ss, %ss]", t1, t2);
+    } else if (o->told) {
+        pod_format_time(o->gave_up_ns, t2, sizeof t2);
+        lin_appendf(buf, cap, at, "[%ss, told %ss]", t1, t2);
     } else if (o->outcome == POD_HIST_TIMEOUT) {
         pod_format_time(o->gave_up_ns, t2, sizeof t2);
         lin_appendf(buf, cap, at, "[%ss, gave up %ss]", t1, t2);

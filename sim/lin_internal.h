@@ -44,6 +44,8 @@ typedef struct lin_op {
     uint8_t kind;          /* pod_kv_op of the command */
     uint8_t status;        /* answered: its status */
     uint8_t outcome;       /* pod_hist_outcome */
+    uint8_t told;          /* answered "unavailable" or "not the leader": that
+                              status, the outcome open (no answer); else 0 */
 } lin_op;
 
 static inline bool lin_op_answered(const lin_op *o) { return o->complete_ns != LIN_TIME_NEVER; }

@@ -99,11 +99,20 @@ static uint32_t strings_intern(lin_strings *s, const uint8_t *bytes, uint32_t le
 
 /* Answers that mean the command was not executed: it changed nothing and
  * read nothing, so it is no part of the history. (POD_KV_E_FULL: the store
- * refused a new key and changed nothing; the model has no key limit.) A new
- * KV_REPLY_* status meaning "not executed" belongs here. */
+ * refused a new key and changed nothing; the model has no key limit.) These
+ * are properties of the command: every copy of it gets the same answer. */
 static bool status_not_executed(uint8_t status) {
-    return status == POD_KV_E_MALFORMED || status == POD_KV_E_TOO_LARGE || status == POD_KV_E_FULL ||
-           status == KV_REPLY_UNAVAILABLE || status == KV_REPLY_NOT_LEADER;
+    return status == POD_KV_E_MALFORMED || status == POD_KV_E_TOO_LARGE || status == POD_KV_E_FULL;
+}
+
+/* Answers that leave the outcome open, like a timeout: "unavailable" and
+ * "not the leader" say that this node did not execute this copy now — but
+ * another copy of the same request may have been or may yet be: an earlier
+ * attempt on another node, a duplicate the network made, a record an
+ * earlier incarnation logged before a crash. (Found by fuzz.scn seed 2871:
+ * a duplicated put refused "unavailable" while its first copy was applied.) */
+static bool status_outcome_open(uint8_t status) {
+    return status == KV_REPLY_UNAVAILABLE || status == KV_REPLY_NOT_LEADER;
 }
 
 static bool cmd_writes(const pod_kv_cmd *cmd) {
@@ -163,7 +172,8 @@ static pod_lin_reason prep_op(lin_prep *p, uint32_t i, pod_lin_stats *stats,
                               char message[LIN_MESSAGE_MAX]) {
     const pod_history *h = p->h;
     const pod_hist_op *src = &h->ops[i];
-    bool answered = src->outcome == POD_HIST_DONE;
+    bool open = src->outcome == POD_HIST_DONE && status_outcome_open(src->status);
+    bool answered = src->outcome == POD_HIST_DONE && !open;
     /* Follower Reads are stale by design: they promise less than
      * linearizability (the follower-reads checker holds them to it), and as
      * reads they change nothing another operation could see. */
@@ -197,9 +207,10 @@ static pod_lin_reason prep_op(lin_prep *p, uint32_t i, pod_lin_stats *stats,
     if (!prep_reserve(p, cmd.part_count)) return POD_LIN_REASON_NO_MEMORY;
     lin_op *o = &p->ops[p->op_count];
     *o = (lin_op){.invoke_ns = src->invoke_ns, .complete_ns = answered ? src->complete_ns : LIN_TIME_NEVER,
-                  .gave_up_ns = src->outcome == POD_HIST_TIMEOUT ? src->complete_ns : 0,
+                  .gave_up_ns = src->outcome == POD_HIST_TIMEOUT || open ? src->complete_ns : 0,
                   .hist = i, .part_first = p->part_count, .part_count = (uint8_t)cmd.part_count,
-                  .kind = (uint8_t)cmd.op, .status = answered ? src->status : 0, .outcome = src->outcome};
+                  .kind = (uint8_t)cmd.op, .status = answered ? src->status : 0, .outcome = src->outcome,
+                  .told = open ? src->status : 0};
     for (uint32_t k = 0; k < cmd.part_count; k++) {
         if (!prep_part(p, &cmd.parts[k], &p->parts[p->part_count + k])) return POD_LIN_REASON_NO_MEMORY;
     }

@@ -11,8 +11,9 @@
  * An operation without an answer may or may not have taken effect, at any
  * time after its invocation: it may be placed anywhere after its invocation
  * or left out, and its result is unconstrained. Answers that mean "not
- * executed" (malformed, too-large, full, unavailable) are left out before
- * checking: those operations did not happen.
+ * executed" (malformed, too-large, full) are left out before checking:
+ * those operations did not happen. "Unavailable" and "not the leader" count
+ * as no answer: another copy of the request may have taken effect.
  *
  * Method (docs/invariants.md, "linearizability"): keys are split into
  * independent components (P-compositionality: keys joined by a
