@@ -48,16 +48,20 @@ static const uint8_t *r_bytes(reader *r, uint32_t n) {
     r->at += n;
     return p;
 }
+/* The NULL check comes first, outside the loop: with it inside, compilers
+ * cannot merge the byte loads into one (this decoder runs on every message). */
 static uint64_t r_u64(reader *r) {
     const uint8_t *b = r_bytes(r, 8);
+    if (!b) return 0;
     uint64_t v = 0;
-    for (int i = 0; b && i < 8; i++) v |= (uint64_t)b[i] << (8 * i);
+    for (int i = 0; i < 8; i++) v |= (uint64_t)b[i] << (8 * i);
     return v;
 }
 static uint32_t r_u32(reader *r) {
     const uint8_t *b = r_bytes(r, 4);
+    if (!b) return 0;
     uint32_t v = 0;
-    for (int i = 0; b && i < 4; i++) v |= (uint32_t)b[i] << (8 * i);
+    for (int i = 0; i < 4; i++) v |= (uint32_t)b[i] << (8 * i);
     return v;
 }
 static uint8_t r_u8(reader *r) {

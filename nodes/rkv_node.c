@@ -104,6 +104,7 @@ typedef struct rkv_node {
     rkv_entry *entries;
     uint64_t last_index, capacity;
     uint64_t commit_index, applied_index, applied_chain;
+    XXH3_state_t *chain_state;   /* for applied_chain; made once, not per entry */
     /* candidate */
     bool votes[RKV_NODES_MAX];
     /* leader */
@@ -178,6 +179,14 @@ static void send_msg(rkv_node *nd, pod_addr to, rkv_msg *msg, uint64_t need_inde
     if (len == 0) return;
     if (nd->outbox_count == RKV_OUTBOX_MAX) {
         nd->counters[CTR_DROPPED_MSGS]++;
+        return;
+    }
+    if (pod_gen_clock_durable(&nd->clock, nd->clock.seq) && pod_wal_durable_index(nd->wal) >= need_index) {
+        /* Nothing to wait for (most messages): the same order as queueing
+         * it last and flushing — whatever became ready ahead of it first —
+         * without copying it. */
+        flush_outbox(nd);
+        nd->env->ops->send(nd->env, to, nd->msg_buf, len);
         return;
     }
     uint8_t *copy = malloc(len);
@@ -278,13 +287,11 @@ static void apply_one(rkv_node *nd, uint64_t index) {
     uint8_t idx_term[16];
     kv_put_u64(idx_term, index);
     kv_put_u64(idx_term + 8, e->term);
-    XXH3_state_t *st = XXH3_createState();
-    if (!st) abort();
+    XXH3_state_t *st = nd->chain_state;
     XXH3_64bits_reset_withSeed(st, nd->applied_chain);
     XXH3_64bits_update(st, idx_term, sizeof idx_term);
     XXH3_64bits_update(st, e->bytes, e->len);
     nd->applied_chain = XXH3_64bits_digest(st);
-    XXH3_freeState(st);
     nd->applied_index = index;
     if (e->type != KV_RECORD_CMD || e->len < KV_RECORD_HEADER_BYTES) return;
 
@@ -651,8 +658,9 @@ static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
         if (strcmp(params[i].key, "segment_bytes") == 0) pod_param_u64(params[i].value, 256, 64u << 20, &segment_bytes);
     }
     nd->store = pod_kv_create();
+    nd->chain_state = XXH3_createState();
     char why[256] = "";
-    bool ok = nd->store && nd->n <= RKV_NODES_MAX && pod_gen_clock_open(&nd->clock, env) == POD_OK;
+    bool ok = nd->store && nd->chain_state && nd->n <= RKV_NODES_MAX && pod_gen_clock_open(&nd->clock, env) == POD_OK;
     if (ok) {
         pod_wal_config config = {.prefix = KV_WAL_PREFIX, .segment_bytes_max = segment_bytes};
         recovery r = {.nd = nd, .ok = true};
@@ -676,6 +684,7 @@ static void rkv_stop(void *mem) {
     for (uint32_t i = 0; i < nd->outbox_count; i++) free(nd->outbox[i].bytes);
     if (nd->wal) pod_wal_close(nd->wal);
     pod_kv_destroy(nd->store);
+    XXH3_freeState(nd->chain_state);
     free(nd);
 }
 
