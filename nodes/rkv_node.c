@@ -100,6 +100,8 @@ typedef struct rkv_node {
     uint16_t leader_hint;
     uint64_t election_ms, heartbeat_ms;
     uint64_t election_timer, heartbeat_timer;
+    uint64_t election_deadline_ns;  /* a follower or candidate starts an election then */
+    uint64_t election_timer_due_ns; /* when election_timer fires (<= the deadline) */
     /* the log, in memory: entries[i - 1] is index i */
     rkv_entry *entries;
     uint64_t last_index, capacity;
@@ -139,12 +141,23 @@ static void fail(rkv_node *nd, const char *why) {
     nd->env->ops->fail_stop(nd->env, why);
 }
 
+/* Moves the election deadline to now + a randomized timeout in [T, 2T):
+ * followers rarely time out together. Every append from the leader does
+ * this — hundreds of times a second under client load — so the node keeps
+ * one timer and moves only the deadline: a timer that fires before the
+ * deadline is set again for the rest (rkv_on_timer). The timer is replaced
+ * only when the new deadline is earlier than the one it was set for. The
+ * same draws and the same deadlines as cancelling and setting a timer on
+ * every call, with a fraction of the timer traffic. */
 static void arm_election(rkv_node *nd) {
     pod_env *env = nd->env;
-    if (nd->election_timer) env->ops->timer_cancel(env, nd->election_timer);
-    /* Randomized, in [T, 2T): followers rarely time out together. */
     uint64_t t = nd->election_ms * 1000000u;
-    nd->election_timer = env->ops->timer_set(env, t + env->ops->random_u64(env) % t, TIMER_ELECTION);
+    uint64_t now = env->ops->now_ns(env);
+    nd->election_deadline_ns = now + t + env->ops->random_u64(env) % t;
+    if (nd->election_timer && nd->election_timer_due_ns <= nd->election_deadline_ns) return;
+    if (nd->election_timer) env->ops->timer_cancel(env, nd->election_timer);
+    nd->election_timer = env->ops->timer_set(env, nd->election_deadline_ns - now, TIMER_ELECTION);
+    nd->election_timer_due_ns = nd->election_deadline_ns;
 }
 
 static void arm_heartbeat(rkv_node *nd) {
@@ -710,6 +723,14 @@ static void rkv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {
     if (nd->failed) return;
     if (cookie == TIMER_ELECTION && timer_id == nd->election_timer) {
         nd->election_timer = 0;
+        pod_env *env = nd->env;
+        uint64_t now = env->ops->now_ns(env);
+        if (now < nd->election_deadline_ns) {
+            /* The deadline moved on since the timer was set (arm_election). */
+            nd->election_timer = env->ops->timer_set(env, nd->election_deadline_ns - now, TIMER_ELECTION);
+            nd->election_timer_due_ns = nd->election_deadline_ns;
+            return;
+        }
         if (nd->role != POD_ROLE_LEADER) become_candidate(nd);
     } else if (cookie == TIMER_HEARTBEAT && timer_id == nd->heartbeat_timer) {
         nd->heartbeat_timer = 0;
