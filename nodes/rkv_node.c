@@ -46,6 +46,7 @@
 #define RKV_CLIENTS_MAX 4096u
 #define RKV_MSG_BYTES_MAX (RKV_APPEND_BYTES_MAX + 4096u)
 #define ADDR_NONE 0xffffu
+#define RKV_CHAIN_ONE_SHOT_BYTES 512u /* apply_one: entries hashed in one call */
 
 enum { TIMER_ELECTION = 1, TIMER_HEARTBEAT = 2 };
 
@@ -297,14 +298,22 @@ static rkv_client_rec *client_rec(rkv_node *nd, uint32_t client_id, bool create)
 
 static void apply_one(rkv_node *nd, uint64_t index) {
     rkv_entry *e = &nd->entries[index - 1];
-    uint8_t idx_term[16];
-    kv_put_u64(idx_term, index);
-    kv_put_u64(idx_term + 8, e->term);
-    XXH3_state_t *st = nd->chain_state;
-    XXH3_64bits_reset_withSeed(st, nd->applied_chain);
-    XXH3_64bits_update(st, idx_term, sizeof idx_term);
-    XXH3_64bits_update(st, e->bytes, e->len);
-    nd->applied_chain = XXH3_64bits_digest(st);
+    /* The chain: XXH3, seeded with the chain so far, of index, term and
+     * the entry's bytes. A small entry is hashed in one call over a copy
+     * (the same value as streaming the parts, for a fraction of the cost). */
+    uint8_t chunk[RKV_CHAIN_ONE_SHOT_BYTES];
+    kv_put_u64(chunk, index);
+    kv_put_u64(chunk + 8, e->term);
+    if (e->len <= sizeof chunk - 16) {
+        if (e->len) memcpy(chunk + 16, e->bytes, e->len);
+        nd->applied_chain = XXH3_64bits_withSeed(chunk, 16 + (size_t)e->len, nd->applied_chain);
+    } else {
+        XXH3_state_t *st = nd->chain_state;
+        XXH3_64bits_reset_withSeed(st, nd->applied_chain);
+        XXH3_64bits_update(st, chunk, 16);
+        XXH3_64bits_update(st, e->bytes, e->len);
+        nd->applied_chain = XXH3_64bits_digest(st);
+    }
     nd->applied_index = index;
     if (e->type != KV_RECORD_CMD || e->len < KV_RECORD_HEADER_BYTES) return;
 
