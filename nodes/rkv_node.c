@@ -354,7 +354,8 @@ static void serve_reads(rkv_node *nd) {
     for (uint32_t i = 0; i < nd->read_count; i++) {
         rkv_read *r = &nd->reads[i];
         if (nd->applied_index < r->read_index || !round_confirmed(nd, r->round)) {
-            nd->reads[kept++] = *r;
+            if (kept != i) nd->reads[kept] = *r; /* 0.5 KB each: no copy onto itself */
+            kept++;
             continue;
         }
         pod_kv_cmd cmd;
@@ -377,8 +378,12 @@ static void apply_committed(rkv_node *nd) {
 /* --- leader: replication and the High-Water Mark ------------------------------- */
 
 static void send_append(rkv_node *nd, uint16_t peer) {
-    rkv_msg m = {.type = RKV_APPEND_REQ};
+    /* Not `= {...}`: that zeroes the whole entry table (1.5 KB) per message.
+     * The encoder reads the fields below and entries[0, count) only. */
+    rkv_msg m;
+    m.type = RKV_APPEND_REQ;
     rkv_append_req *a = &m.u.append_req;
+    a->count = 0;
     uint64_t next = nd->next_index[peer];
     if (next < 1) next = 1;
     a->term = nd->clock.term;
@@ -504,7 +509,8 @@ static void on_vote_resp(rkv_node *nd, uint16_t from, const rkv_vote_resp *v) {
 }
 
 static void on_append_req(rkv_node *nd, uint16_t from, const rkv_append_req *a) {
-    rkv_msg m = {.type = RKV_APPEND_RESP};
+    rkv_msg m; /* every path below sets the whole response (see send_append) */
+    m.type = RKV_APPEND_RESP;
     rkv_append_resp *r = &m.u.append_resp;
     if (a->term < nd->clock.term) {
         *r = (rkv_append_resp){.term = nd->clock.term, .match = nd->last_index + 1, .round = a->round};
