@@ -7,7 +7,10 @@
 #include <string.h>
 
 /* The streaming state lives on the stack: decoding never allocates. */
-#define XXH_STATIC_LINKING_ONLY
+/* xxHash's inline build (the same values as the library: XXH3 is
+ * specified bit for bit): every record is checksummed when written and when read, mostly short, where a call into the shared
+ * library costs as much as the hashing. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 enum { OFF_LEN = 0, OFF_TYPE = 4, OFF_LAG = 5, OFF_INDEX = 8, OFF_TERM = 16, OFF_SUM = 24 };
