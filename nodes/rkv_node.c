@@ -103,6 +103,8 @@ typedef struct rkv_node {
     uint64_t election_timer, heartbeat_timer;
     uint64_t election_deadline_ns;  /* a follower or candidate starts an election then */
     uint64_t election_timer_due_ns; /* when election_timer fires (<= the deadline) */
+    uint64_t broadcast_ns;          /* the last append to every follower: a heartbeat is due
+                                       heartbeat_ms later */
     /* the log, in memory: entries[i - 1] is index i */
     rkv_entry *entries;
     uint64_t last_index, capacity;
@@ -161,9 +163,15 @@ static void arm_election(rkv_node *nd) {
     nd->election_timer_due_ns = nd->election_deadline_ns;
 }
 
+/* HeartBeat: an append to every follower at least every heartbeat_ms. Any
+ * append to all of them counts (broadcast_append notes when): under client
+ * load the leader broadcasts every few milliseconds, and a heartbeat on top
+ * would tell the followers nothing new. So the timer, like the election
+ * timer, stays set; when it fires before a heartbeat is due it is set again
+ * for the rest (rkv_on_timer). */
 static void arm_heartbeat(rkv_node *nd) {
+    if (nd->heartbeat_timer) return; /* fires by the due time, then looks again */
     pod_env *env = nd->env;
-    if (nd->heartbeat_timer) env->ops->timer_cancel(env, nd->heartbeat_timer);
     nd->heartbeat_timer = env->ops->timer_set(env, nd->heartbeat_ms * 1000000u, TIMER_HEARTBEAT);
 }
 
@@ -406,6 +414,7 @@ static void send_append(rkv_node *nd, uint16_t peer) {
 }
 
 static void broadcast_append(rkv_node *nd) {
+    nd->broadcast_ns = nd->env->ops->now_ns(nd->env);
     for (uint16_t p = 0; p < nd->n; p++) {
         if (p != nd->self) send_append(nd, p);
     }
@@ -750,6 +759,14 @@ static void rkv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {
     } else if (cookie == TIMER_HEARTBEAT && timer_id == nd->heartbeat_timer) {
         nd->heartbeat_timer = 0;
         if (nd->role != POD_ROLE_LEADER) return;
+        pod_env *env = nd->env;
+        uint64_t now = env->ops->now_ns(env);
+        uint64_t due = nd->broadcast_ns + nd->heartbeat_ms * 1000000u;
+        if (now < due) {
+            /* Appends went to every follower since the timer was set. */
+            nd->heartbeat_timer = env->ops->timer_set(env, due - now, TIMER_HEARTBEAT);
+            return;
+        }
         nd->round++;
         broadcast_append(nd); /* HeartBeat */
         arm_heartbeat(nd);
