@@ -26,6 +26,7 @@
  * Memory holds the whole log (no snapshots yet: the Low-Water Mark issue). */
 #include "nodes/rkv_node.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,9 +360,16 @@ static bool round_confirmed(const rkv_node *nd, uint64_t round) {
 static void serve_reads(rkv_node *nd) {
     if (nd->role != POD_ROLE_LEADER || nd->commit_index < nd->term_start_index) return;
     uint32_t kept = 0;
+    /* Reads wait in the order they came, with rounds ascending, and a
+     * round confirmed by a majority confirms every earlier one: once one is
+     * not confirmed, none after it is (no O(reads x nodes) per answer). */
+    bool confirmed = true;
     for (uint32_t i = 0; i < nd->read_count; i++) {
         rkv_read *r = &nd->reads[i];
-        if (nd->applied_index < r->read_index || !round_confirmed(nd, r->round)) {
+        /* (reads[i - 1] is still in place: kept ones move only to < i - 1) */
+        assert(i == 0 || r->round > nd->reads[i - 1].round);
+        if (confirmed && !round_confirmed(nd, r->round)) confirmed = false;
+        if (nd->applied_index < r->read_index || !confirmed) {
             if (kept != i) nd->reads[kept] = *r; /* 0.5 KB each: no copy onto itself */
             kept++;
             continue;
@@ -431,10 +439,11 @@ static void advance_commit(rkv_node *nd) {
         /* (Test-only breakage, tests/teeth_rkv_commit.c: count replicas of
          * an older term's entry too — the Figure 8 bug.) */
         uint16_t count = self_match >= n ? 1 : 0;
-        for (uint16_t p = 0; p < nd->n; p++) {
+        uint16_t const need = majority(nd);
+        for (uint16_t p = 0; p < nd->n && count < need; p++) {
             if (p != nd->self && nd->match_index[p] >= n) count++;
         }
-        if (count >= majority(nd)) {
+        if (count >= need) {
             nd->commit_index = n;
             break;
         }
@@ -574,9 +583,13 @@ static void on_append_resp(rkv_node *nd, uint16_t from, const rkv_append_resp *r
     if (nd->role != POD_ROLE_LEADER || r->term != nd->clock.term) return;
     if (r->round > nd->acked_round[from]) nd->acked_round[from] = r->round;
     if (r->success) {
-        if (r->match > nd->match_index[from]) nd->match_index[from] = r->match;
         if (nd->next_index[from] < r->match + 1) nd->next_index[from] = r->match + 1;
-        advance_commit(nd);
+        if (r->match > nd->match_index[from]) {
+            /* Only a higher match can commit more (the leader's own
+             * durable index is looked at in rkv_on_disk). */
+            nd->match_index[from] = r->match;
+            advance_commit(nd);
+        }
     } else {
         /* Rewind and resend from where the follower's log can match. */
         uint64_t hint = r->match ? r->match : 1;
