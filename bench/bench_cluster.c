@@ -93,6 +93,8 @@ static bool run_child(const char *text, uint64_t seed, run_out *out, long *maxrs
     return got == (ssize_t)sizeof *out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* bench/cluster-steady.scn and bench/cluster-light.scn are this text for 5
+ * nodes (5 and 60 s), as files for callgrind: keep them in step. */
 static void scenario_text(char *out, size_t len, unsigned nodes, unsigned seconds, bool light) {
     snprintf(out, len,
              "cluster nodes=%u type=rkv\n"
