@@ -8,8 +8,9 @@
 
 /* The streaming state lives on the stack: decoding never allocates. */
 /* xxHash's inline build (the same values as the library: XXH3 is
- * specified bit for bit): every record is checksummed when written and when read, mostly short, where a call into the shared
- * library costs as much as the hashing. */
+ * specified bit for bit): every record is checksummed when written and when read,
+ * mostly short inputs, where a call into the shared library costs as much
+ * as the hashing. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 

@@ -9,8 +9,6 @@
 #include "sim/world_internal.h"
 
 #include <assert.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -19,8 +19,9 @@
 #include <string.h>
 
 /* xxHash's inline build (the same values as the library: XXH3 is
- * specified bit for bit): every message is hashed for the trace, mostly short, where a call into the shared
- * library costs as much as the hashing. */
+ * specified bit for bit): every message is hashed for the trace,
+ * mostly short inputs, where a call into the shared library costs as much
+ * as the hashing. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
