@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <xxhash.h>
+
 #include "nodes/gen_clock.h"
 #include "nodes/kv_proto.h"
 #include "nodes/kv_store.h"
@@ -88,6 +90,10 @@ typedef struct rkv_node {
     pod_node_role role;
     uint16_t leader_hint;
     uint64_t election_timer, heartbeat_timer, cleaner_timer;
+    uint64_t election_deadline_ns;  /* a follower or candidate starts an election then */
+    uint64_t election_timer_due_ns; /* when election_timer fires (<= the deadline) */
+    uint64_t broadcast_ns;          /* the last append to every follower: a heartbeat is due
+                                       heartbeat_ms later */
     /* The log in memory: entries[i - log_base - 1] is index i, for i in
      * (log_base, last_index]. Below log_base the entries live only in a
      * snapshot (or in WAL segments the cleaner has not reached). */
@@ -95,6 +101,7 @@ typedef struct rkv_node {
     uint64_t log_base, log_base_term; /* term 0: not known (then ask for a snapshot) */
     uint64_t last_index, capacity;
     uint64_t commit_index, applied_index, applied_chain;
+    XXH3_state_t *chain_state;   /* for applied_chain's long entries; made once, not per entry */
     uint64_t applied_bytes_since_snapshot;
     uint64_t state_hash;         /* rkv_state_hash() as of applied_index, kept for the view */
     /* candidate */

@@ -33,6 +33,7 @@
  * Memory holds the log from the oldest segment the cleaner kept. */
 #include "nodes/rkv_node.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@
 
 #include "nodes/node_params.h"
 #include "nodes/rkv_internal.h"
+
+#define RKV_CHAIN_ONE_SHOT_BYTES 512u /* apply_one: entries hashed in one call */
 
 static const char *const rkv_counter_names[] = {
     "elections", "leaderships", "appended", "writes_acked", "reads", "redirects", "duplicates",
@@ -69,17 +72,34 @@ void rkv_fail(rkv_node *nd, const char *why) {
     nd->env->ops->fail_stop(nd->env, why);
 }
 
+/* Moves the election deadline to now + a randomized timeout in [T, 2T):
+ * followers rarely time out together. Every append from the leader does
+ * this — hundreds of times a second under client load — so the node keeps
+ * one timer and moves only the deadline: a timer that fires before the
+ * deadline is set again for the rest (rkv_on_timer). The timer is replaced
+ * only when the new deadline is earlier than the one it was set for. The
+ * same draws and the same deadlines as cancelling and setting a timer on
+ * every call, with a fraction of the timer traffic. */
 static void arm_election(rkv_node *nd) {
     pod_env *env = nd->env;
-    if (nd->election_timer) env->ops->timer_cancel(env, nd->election_timer);
-    /* Randomized, in [T, 2T): followers rarely time out together. */
     uint64_t t = nd->params.election_ms * 1000000u;
-    nd->election_timer = env->ops->timer_set(env, t + env->ops->random_u64(env) % t, TIMER_ELECTION);
+    uint64_t now = env->ops->now_ns(env);
+    nd->election_deadline_ns = now + t + env->ops->random_u64(env) % t;
+    if (nd->election_timer && nd->election_timer_due_ns <= nd->election_deadline_ns) return;
+    if (nd->election_timer) env->ops->timer_cancel(env, nd->election_timer);
+    nd->election_timer = env->ops->timer_set(env, nd->election_deadline_ns - now, TIMER_ELECTION);
+    nd->election_timer_due_ns = nd->election_deadline_ns;
 }
 
+/* HeartBeat: an append to every follower at least every heartbeat_ms. Any
+ * append to all of them counts (broadcast_append notes when): under client
+ * load the leader broadcasts every few milliseconds, and a heartbeat on top
+ * would tell the followers nothing new. So the timer, like the election
+ * timer, stays set; when it fires before a heartbeat is due it is set again
+ * for the rest (rkv_on_timer). */
 static void arm_heartbeat(rkv_node *nd) {
+    if (nd->heartbeat_timer) return; /* fires by the due time, then looks again */
     pod_env *env = nd->env;
-    if (nd->heartbeat_timer) env->ops->timer_cancel(env, nd->heartbeat_timer);
     nd->heartbeat_timer = env->ops->timer_set(env, nd->params.heartbeat_ms * 1000000u, TIMER_HEARTBEAT);
 }
 
@@ -114,6 +134,14 @@ void rkv_send_msg(rkv_node *nd, pod_addr to, rkv_msg *msg, uint64_t need_index) 
     if (len == 0) return;
     if (nd->outbox_count == RKV_OUTBOX_MAX) {
         nd->counters[CTR_DROPPED_MSGS]++;
+        return;
+    }
+    if (pod_gen_clock_durable(&nd->clock, nd->clock.seq) && pod_wal_durable_index(nd->wal) >= need_index) {
+        /* Nothing to wait for (most messages): the same order as queueing
+         * it last and flushing — whatever became ready ahead of it first —
+         * without copying it. */
+        flush_outbox(nd);
+        nd->env->ops->send(nd->env, to, nd->msg_buf, len);
         return;
     }
     uint8_t *copy = malloc(len);
@@ -246,16 +274,22 @@ static rkv_client_rec *client_rec(rkv_node *nd, uint32_t client_id, bool create)
 static void apply_one(rkv_node *nd, uint64_t index) {
     rkv_entry *e = entry_at(nd, index);
     nd->applied_bytes_since_snapshot += e->len;
-    uint8_t idx_term[16];
-    kv_put_u64(idx_term, index);
-    kv_put_u64(idx_term + 8, e->term);
-    XXH3_state_t *st = XXH3_createState();
-    if (!st) abort();
-    XXH3_64bits_reset_withSeed(st, nd->applied_chain);
-    XXH3_64bits_update(st, idx_term, sizeof idx_term);
-    XXH3_64bits_update(st, e->bytes, e->len);
-    nd->applied_chain = XXH3_64bits_digest(st);
-    XXH3_freeState(st);
+    /* The chain: XXH3, seeded with the chain so far, of index, term and
+     * the entry's bytes. A small entry is hashed in one call over a copy
+     * (the same value as streaming the parts, for a fraction of the cost). */
+    uint8_t chunk[RKV_CHAIN_ONE_SHOT_BYTES];
+    kv_put_u64(chunk, index);
+    kv_put_u64(chunk + 8, e->term);
+    if (e->len <= sizeof chunk - 16) {
+        if (e->len) memcpy(chunk + 16, e->bytes, e->len);
+        nd->applied_chain = XXH3_64bits_withSeed(chunk, 16 + (size_t)e->len, nd->applied_chain);
+    } else {
+        XXH3_state_t *st = nd->chain_state;
+        XXH3_64bits_reset_withSeed(st, nd->applied_chain);
+        XXH3_64bits_update(st, chunk, 16);
+        XXH3_64bits_update(st, e->bytes, e->len);
+        nd->applied_chain = XXH3_64bits_digest(st);
+    }
     nd->applied_index = index;
     if (e->type != KV_RECORD_CMD || e->len < KV_RECORD_HEADER_BYTES) return;
 
@@ -293,10 +327,18 @@ static bool round_confirmed(const rkv_node *nd, uint64_t round) {
 static void serve_reads(rkv_node *nd) {
     if (nd->role != POD_ROLE_LEADER || nd->commit_index < nd->term_start_index) return;
     uint32_t kept = 0;
+    /* Reads wait in the order they came, with rounds ascending, and a
+     * round confirmed by a majority confirms every earlier one: once one is
+     * not confirmed, none after it is (no O(reads x nodes) per answer). */
+    bool confirmed = true;
     for (uint32_t i = 0; i < nd->read_count; i++) {
         rkv_read *r = &nd->reads[i];
-        if (nd->applied_index < r->read_index || !round_confirmed(nd, r->round)) {
-            nd->reads[kept++] = *r;
+        /* (reads[i - 1] is still in place: kept ones move only to < i - 1) */
+        assert(i == 0 || r->round > nd->reads[i - 1].round);
+        if (confirmed && !round_confirmed(nd, r->round)) confirmed = false;
+        if (nd->applied_index < r->read_index || !confirmed) {
+            if (kept != i) nd->reads[kept] = *r; /* 0.5 KB each: no copy onto itself */
+            kept++;
             continue;
         }
         pod_kv_cmd cmd;
@@ -322,8 +364,12 @@ static void apply_committed(rkv_node *nd) {
 /* --- leader: replication and the High-Water Mark ------------------------------- */
 
 void rkv_send_append(rkv_node *nd, uint16_t peer) {
-    rkv_msg m = {.type = RKV_APPEND_REQ};
+    /* Not `= {...}`: that zeroes the whole entry table (1.5 KB) per message.
+     * The encoder reads the fields below and entries[0, count) only. */
+    rkv_msg m;
+    m.type = RKV_APPEND_REQ;
     rkv_append_req *a = &m.u.append_req;
+    a->count = 0;
     uint64_t next = nd->next_index[peer];
     if (next < 1) next = 1;
     /* Low-Water Mark: what the follower needs next is no longer in the
@@ -352,6 +398,7 @@ void rkv_send_append(rkv_node *nd, uint16_t peer) {
 }
 
 static void broadcast_append(rkv_node *nd) {
+    nd->broadcast_ns = nd->env->ops->now_ns(nd->env);
     for (uint16_t p = 0; p < nd->n; p++) {
         if (p != nd->self) rkv_send_append(nd, p);
     }
@@ -368,10 +415,11 @@ static void advance_commit(rkv_node *nd) {
         /* (Test-only breakage, tests/teeth_rkv_commit.c: count replicas of
          * an older term's entry too — the Figure 8 bug.) */
         uint16_t count = self_match >= n ? 1 : 0;
-        for (uint16_t p = 0; p < nd->n; p++) {
+        uint16_t const need = majority(nd);
+        for (uint16_t p = 0; p < nd->n && count < need; p++) {
             if (p != nd->self && nd->match_index[p] >= n) count++;
         }
-        if (count >= majority(nd)) {
+        if (count >= need) {
             nd->commit_index = n;
             break;
         }
@@ -457,7 +505,8 @@ static void on_vote_resp(rkv_node *nd, uint16_t from, const rkv_vote_resp *v) {
 }
 
 static void on_append_req(rkv_node *nd, uint16_t from, const rkv_append_req *a) {
-    rkv_msg m = {.type = RKV_APPEND_RESP};
+    rkv_msg m; /* every path below sets the whole response (see send_append) */
+    m.type = RKV_APPEND_RESP;
     rkv_append_resp *r = &m.u.append_resp;
     if (a->term < nd->clock.term) {
         *r = (rkv_append_resp){.term = nd->clock.term, .match = nd->last_index + 1, .round = a->round};
@@ -516,9 +565,13 @@ static void on_append_resp(rkv_node *nd, uint16_t from, const rkv_append_resp *r
     if (nd->role != POD_ROLE_LEADER || r->term != nd->clock.term) return;
     if (r->round > nd->acked_round[from]) nd->acked_round[from] = r->round;
     if (r->success) {
-        if (r->match > nd->match_index[from]) nd->match_index[from] = r->match;
         if (nd->next_index[from] < r->match + 1) nd->next_index[from] = r->match + 1;
-        advance_commit(nd);
+        if (r->match > nd->match_index[from]) {
+            /* Only a higher match can commit more (the leader's own
+             * durable index is looked at in rkv_on_disk). */
+            nd->match_index[from] = r->match;
+            advance_commit(nd);
+        }
     } else {
         /* Rewind and resend from where the follower's log can match. */
         uint64_t hint = r->match ? r->match : 1;
@@ -631,9 +684,10 @@ static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
     nd->leader_hint = ADDR_NONE;
     rkv_params_parse(params, count, &nd->params);
     nd->store = pod_kv_create();
+    nd->chain_state = XXH3_createState();
     if (nd->store) nd->state_hash = rkv_state_hash(nd);
     char why[256] = "";
-    bool ok = nd->store && nd->n <= RKV_NODES_MAX && pod_gen_clock_open(&nd->clock, env) == POD_OK;
+    bool ok = nd->store && nd->chain_state && nd->n <= RKV_NODES_MAX && pod_gen_clock_open(&nd->clock, env) == POD_OK;
     if (ok) ok = rkv_recover(nd, why, sizeof why);
     if (!ok) {
         char note[320];
@@ -656,6 +710,7 @@ static void rkv_stop(void *mem) {
     if (nd->wal) pod_wal_close(nd->wal);
     pod_snap_close(&nd->snap);
     pod_kv_destroy(nd->store);
+    XXH3_freeState(nd->chain_state);
     free(nd);
 }
 
@@ -683,6 +738,14 @@ static void rkv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {
     if (nd->failed) return;
     if (cookie == TIMER_ELECTION && timer_id == nd->election_timer) {
         nd->election_timer = 0;
+        pod_env *env = nd->env;
+        uint64_t now = env->ops->now_ns(env);
+        if (now < nd->election_deadline_ns) {
+            /* The deadline moved on since the timer was set (arm_election). */
+            nd->election_timer = env->ops->timer_set(env, nd->election_deadline_ns - now, TIMER_ELECTION);
+            nd->election_timer_due_ns = nd->election_deadline_ns;
+            return;
+        }
 #ifdef PODSIM_TEST_BREAK_NO_REELECTION
         /* Test-only breakage (tests/teeth_rkv.c): a node that has known a
          * term never stands again, so only the first election ever happens. */
@@ -693,6 +756,14 @@ static void rkv_on_timer(void *mem, uint64_t timer_id, uint64_t cookie) {
     } else if (cookie == TIMER_HEARTBEAT && timer_id == nd->heartbeat_timer) {
         nd->heartbeat_timer = 0;
         if (nd->role != POD_ROLE_LEADER) return;
+        pod_env *env = nd->env;
+        uint64_t now = env->ops->now_ns(env);
+        uint64_t due = nd->broadcast_ns + nd->params.heartbeat_ms * 1000000u;
+        if (now < due) {
+            /* Appends went to every follower since the timer was set. */
+            nd->heartbeat_timer = env->ops->timer_set(env, due - now, TIMER_HEARTBEAT);
+            return;
+        }
         nd->round++;
         broadcast_append(nd); /* HeartBeat */
         arm_heartbeat(nd);

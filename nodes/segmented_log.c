@@ -136,6 +136,16 @@ uint32_t pod_seglog_files(const pod_seglog *log) {
     return log->count + log->unlink_count;
 }
 
+/* A buffer the newest segment keeps between writes, at most this large. */
+#define POD_SEGLOG_PENDING_KEEP_BYTES (64u * 1024u)
+
+static void release_pending(pod_seglog_segment *s) {
+    assert(s->pending_len == 0);
+    free(s->pending);
+    s->pending = NULL;
+    s->pending_cap = 0;
+}
+
 /* Appends a segment record to the table; the caller fills it in. */
 static pod_seglog_segment *push_segment(pod_seglog *log, uint64_t first, pod_wal_result *res) {
     if (pod_seglog_files(log) >= POD_SEGLOG_SEGMENTS_MAX) {
@@ -311,6 +321,10 @@ uint8_t *pod_seglog_reserve(pod_seglog *log, uint32_t rec_bytes, pod_wal_result 
          * it, after every older segment is durable. */
         s = push_segment(log, s->last_index + 1, result_out);
         if (!s) return NULL;
+        /* The segment before is no longer the newest: an empty buffer it
+         * kept for appends goes back (a full one goes when written). */
+        pod_seglog_segment *before = &log->segs[log->count - 2];
+        if (before->pending_len == 0) release_pending(before);
     }
     if ((uint64_t)s->pending_len + rec_bytes > s->pending_cap) {
         uint64_t cap = s->pending_cap ? s->pending_cap : 4096;
@@ -706,9 +720,10 @@ pod_wal_result pod_seglog_write_next(pod_seglog *log, uint64_t cookie, pod_seglo
     s->disk_size = s->disk_valid;
     log->pending_bytes -= s->pending_len;
     s->pending_len = 0;
-    free(s->pending); /* written: memory goes back until the next append */
-    s->pending = NULL;
-    s->pending_cap = 0;
+    /* The newest segment takes the next appends: it keeps a buffer of a
+     * usual size for them instead of a free and a realloc per write. An
+     * older one never grows again, and a large buffer goes back. */
+    if (pos + 1 < log->count || s->pending_cap > POD_SEGLOG_PENDING_KEEP_BYTES) release_pending(s);
     return POD_WAL_OK;
 }
 

@@ -55,7 +55,14 @@ void disk_bytes_resize(disk_bytes *b, uint64_t size) {
 void disk_bytes_write(disk_bytes *b, uint64_t offset, const uint8_t *src, uint64_t len) {
     if (len == 0) return;
     assert(offset <= UINT64_MAX - len);
-    if (offset + len > b->size) disk_bytes_resize(b, offset + len);
+    uint64_t const end = offset + len;
+    if (end > b->size) {
+        /* Appends are the common write: zero only a hole before the
+         * write, not the bytes it is about to cover. */
+        bytes_reserve(b, end);
+        if (offset > b->size) memset(b->data + b->size, 0, (size_t)(offset - b->size));
+        b->size = end;
+    }
     memcpy(b->data + offset, src, (size_t)len);
 }
 

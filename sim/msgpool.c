@@ -28,7 +28,8 @@ static uint8_t size_class_of(uint32_t len) {
     return c;
 }
 
-bool pod_msgpool_put(pod_msgpool *pool, const void *bytes, uint32_t len, uint32_t *handle_out) {
+bool pod_msgpool_put(pod_msgpool *pool, const void *bytes, uint32_t len, uint64_t hash,
+                     uint32_t *handle_out) {
     assert(len <= POD_MSG_BYTES_MAX);
     if (pool->in_use >= pool->limit) return false;
     uint8_t c = size_class_of(len);
@@ -52,6 +53,7 @@ bool pod_msgpool_put(pod_msgpool *pool, const void *bytes, uint32_t len, uint32_
     assert(!b->in_use);
     if (len) memcpy(b->bytes, bytes, len);
     b->len = len;
+    b->hash = hash;
     b->in_use = true;
     b->next_free = NONE;
     pool->in_use++;
@@ -62,6 +64,11 @@ bool pod_msgpool_put(pod_msgpool *pool, const void *bytes, uint32_t len, uint32_
 const pod_msgbuf *pod_msgpool_get(const pod_msgpool *pool, uint32_t handle) {
     assert(handle < pool->count && pool->bufs[handle].in_use);
     return &pool->bufs[handle];
+}
+
+void pod_msgpool_set_hash(pod_msgpool *pool, uint32_t handle, uint64_t hash) {
+    assert(handle < pool->count && pool->bufs[handle].in_use);
+    pool->bufs[handle].hash = hash;
 }
 
 void pod_msgpool_release(pod_msgpool *pool, uint32_t handle) {

@@ -9,8 +9,6 @@
 #include "sim/world_internal.h"
 
 #include <assert.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +88,25 @@ static pod_wl_op pick_op(pod_world *world) {
     return POD_WL_PUT;
 }
 
-static void make_key(char out[16], uint32_t key) { snprintf(out, 16, "k%" PRIu32, key); }
+/* Writes v in decimal at out (no terminator); returns the digit count.
+ * Keys and values are made for every request: snprintf cost more than the
+ * rest of building one. */
+static uint32_t put_decimal(char *out, uint64_t v) {
+    char digits[20];
+    uint32_t n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    for (uint32_t i = 0; i < n; i++) out[i] = digits[n - 1 - i];
+    return n;
+}
+
+/* "k<key>": at most 11 bytes and the terminator. */
+static void make_key(char out[16], uint32_t key) {
+    out[0] = 'k';
+    out[1 + put_decimal(out + 1, key)] = '\0';
+}
 
 /* A value unique to this client and request: "c<client>r<request>/<part>"
  * padded with '.', so a read names the write it saw. */
@@ -98,9 +114,14 @@ static uint32_t make_value(pod_world *world, uint8_t *out, uint32_t client, uint
                            uint32_t part) {
     const pod_workload *w = &world->scn->workload;
     uint32_t len = (uint32_t)pod_rng_range(&world->wl_rng, w->value_min_bytes, w->value_max_bytes);
-    char tag[48];
-    int n = snprintf(tag, sizeof tag, "c%" PRIu32 "r%" PRIu64 "/%" PRIu32, client, request_no, part);
-    uint32_t tag_len = (uint32_t)n;
+    char tag[48]; /* "c" 10 digits "r" 20 digits "/" 10 digits */
+    uint32_t tag_len = 0;
+    tag[tag_len++] = 'c';
+    tag_len += put_decimal(tag + tag_len, client);
+    tag[tag_len++] = 'r';
+    tag_len += put_decimal(tag + tag_len, request_no);
+    tag[tag_len++] = '/';
+    tag_len += put_decimal(tag + tag_len, part);
     if (len < tag_len) len = tag_len; /* uniqueness beats the size range */
     memcpy(out, tag, tag_len);
     memset(out + tag_len, '.', len - tag_len);

@@ -18,6 +18,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* xxHash's inline build (the same values as the library: XXH3 is
+ * specified bit for bit): every message is hashed for the trace,
+ * mostly short inputs, where a call into the shared library costs as much
+ * as the hashing. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "sim/net_latency.h"
@@ -61,13 +66,14 @@ static const pod_network_model *link_settings(const pod_world *world, pod_addr f
 
 /* Copies bytes into the pool; a full pool is a budget, a failed allocation
  * the simulator's own error — never a silent network drop. */
-static bool store_message(pod_world *world, const void *bytes, uint32_t len, uint32_t *handle) {
+static bool store_message(pod_world *world, const void *bytes, uint32_t len, uint64_t hash,
+                          uint32_t *handle) {
     if (world->msgs.in_use >= world->msgs.limit) {
         pod_world_budget_exhausted(world, "messages in flight exceed 'budget pending='; raise it or "
                                           "look for a runaway sender");
         return false;
     }
-    if (!pod_msgpool_put(&world->msgs, bytes, len, handle)) {
+    if (!pod_msgpool_put(&world->msgs, bytes, len, hash, handle)) {
         pod_world_internal_error(world, "out of memory storing a message");
         return false;
     }
@@ -83,9 +89,11 @@ static void corrupt_in_flight(pod_world *world, pod_addr from, pod_addr to, uint
     if (msg->len == 0 || !pod_rng_chance(&world->net_rng, m->corrupt_ppm)) return;
     uint64_t bit = pod_rng_below(&world->net_rng, (uint64_t)msg->len * 8u);
     msg->bytes[bit / 8u] ^= (uint8_t)(1u << (bit % 8u));
+    uint64_t hash = payload_hash(msg->bytes, msg->len);
+    pod_msgpool_set_hash(&world->msgs, handle, hash);
     char text[64];
     snprintf(text, sizeof text, "net: corrupt, bit %" PRIu64 " flipped in flight", bit);
-    pod_world_trace(world, POD_TR_NOTE, from, to, bit, payload_hash(msg->bytes, msg->len), text);
+    pod_world_trace(world, POD_TR_NOTE, from, to, bit, hash, text);
 }
 
 /* One stored copy of a message onto the wire: its latency, its
@@ -117,11 +125,11 @@ void pod_net_send(pod_world *world, pod_addr from, pod_addr to, const void *byte
         return;
     }
     uint32_t handle;
-    if (!store_message(world, bytes, len, &handle)) return;
+    if (!store_message(world, bytes, len, hash, &handle)) return;
     if (!launch(world, from, to, handle, m)) return;
     if (pod_rng_chance(&world->net_rng, m->dup_ppm)) {
         uint32_t copy;
-        if (!store_message(world, bytes, len, &copy)) return;
+        if (!store_message(world, bytes, len, hash, &copy)) return;
         world->counters[POD_CTR_MSG_DUPLICATED]++;
         pod_world_trace(world, POD_TR_MSG_DUP, from, to, 0, hash, NULL);
         launch(world, from, to, copy, m);
@@ -165,7 +173,11 @@ void pod_net_deliver(pod_world *world, const pod_event *event, pod_event_id id, 
     pod_addr to = event->node;
     uint32_t handle = (uint32_t)event->a;
     const pod_msgbuf *msg = pod_msgpool_get(&world->msgs, handle);
-    uint64_t hash = payload_hash(msg->bytes, msg->len);
+    /* Hashed at send (and again if corrupted in flight): the bytes in the
+     * pool do not change otherwise, so the delivery record hashes the same
+     * bytes without reading them again. */
+    uint64_t hash = msg->hash;
+    assert(hash == payload_hash(msg->bytes, msg->len));
 
     int reason = 0;
     if (!held && link_blocked(world, from, to)) {
