@@ -95,10 +95,12 @@ void sweep_all_seeds(const sweep_table *t, const char *file) {
                  file, failures, seeds, first_failure, first.check, first.message, file, first_failure);
     /* The linearizability check may give up on a rare, costly history; a
      * scenario of the suite must stay decided for all but a few seeds, or
-     * the check proves little. */
-    cr_assert_leq(undecided * UNDECIDED_SHARE_MAX_DIV, seeds,
+     * the check proves little. One is allowed in any sweep: the short
+     * sanitizer sweeps run a prefix of the Release seeds. */
+    uint32_t allowed = seeds / UNDECIDED_SHARE_MAX_DIV + 1;
+    cr_assert_leq(undecided, allowed,
                   "%s: the linearizability check could not decide %" PRIu32 " of %" PRIu32
-                  " seeds (at most 1 in %u may be undecided)",
+                  " seeds (at most 1 in %u, and one, may be undecided)",
                   file, undecided, seeds, UNDECIDED_SHARE_MAX_DIV);
 }
 
