@@ -234,16 +234,9 @@ static void maybe_snapshot(kv_node *node) {
     if (node->applied_index - node->snap.index < node->snapshot_entries) return;
     pod_snap_header h = {.last_index = node->applied_index};
     size_t len = 0;
-    /* The Idempotent Receiver's memory goes with the state it belongs to. */
-    pod_snap_client *clients = malloc((node->idem.count ? node->idem.count : 1) * sizeof *clients);
-    if (!clients) return; /* next time */
-    for (uint32_t i = 0; i < node->idem.count; i++) {
-        const pod_idem_client *k = &node->idem.clients[i];
-        clients[i] = (pod_snap_client){.client_id = k->client_id, .request_no = k->request_no, .index = k->index,
-                                       .status = k->status};
-    }
-    uint8_t *bytes = pod_snap_encode(&h, node->store, clients, node->idem.count, &len);
-    free(clients);
+    /* The Idempotent Receiver's memory goes with the state it belongs to
+     * (its records are the snapshot's client records, sorted by id). */
+    uint8_t *bytes = pod_snap_encode(&h, node->store, node->idem.clients, node->idem.count, &len);
     if (bytes) (void)pod_snap_save(&node->snap, bytes, len, h.last_index, 0); /* refused: next time */
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nodes/idempotent_receiver.h"
 #include "nodes/kv_store.h"
 
 #define POD_SNAP_MAGIC "PODSNAP1"
@@ -23,13 +24,9 @@
 /* Largest file: every key at its largest value, every client. */
 #define POD_SNAP_BYTES_MAX (32u << 20)
 
-/* One client's last applied request: the Idempotent Receiver's memory. */
-typedef struct pod_snap_client {
-    uint32_t client_id;
-    uint64_t request_no;
-    uint64_t index;      /* where it was applied */
-    uint8_t status;      /* what it answered */
-} pod_snap_client;
+/* One client's last applied request: the Idempotent Receiver's record
+ * (nodes/idempotent_receiver.h), kept as it is in memory. */
+typedef pod_idem_client pod_snap_client;
 
 typedef struct pod_snap_header {
     uint64_t last_index; /* the last log entry the state includes */
