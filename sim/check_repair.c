@@ -37,6 +37,10 @@
 typedef struct repair_check {
     uint64_t owed[NODES_MAX]; /* the highest obligation seen durable; 0: none */
     uint64_t flips_seen[NODES_MAX]; /* the disk's bit flips when the obligation was last seen */
+    /* pod_disk_durable_version() + 1 of the disk state last judged (0:
+     * never): judging depends only on durable state, so an event that
+     * changed nothing durable needs no second look. */
+    uint64_t judged_version[NODES_MAX];
     pod_kvlog_scanner scanner;
     pod_snap_scan snap;
 } repair_check;
@@ -94,9 +98,12 @@ static bool count_last(void *arg, const pod_kvlog_record *rec) {
 static void repair_after_event(void *state, pod_world *world, uint16_t node) {
     repair_check *c = state;
     if (node >= NODES_MAX) return;
+    const pod_disk *disk = pod_check_node_disk(world, node);
+    uint64_t version = pod_disk_durable_version(disk) + 1;
+    if (c->judged_version[node] == version) return;
+    c->judged_version[node] = version;
     uint64_t until;
     if (!durable_obligation(world, node, &until)) return;
-    const pod_disk *disk = pod_check_node_disk(world, node);
     pod_disk_stats st;
     pod_disk_stats_get(disk, &st);
     if (until > c->owed[node]) c->owed[node] = until;
@@ -131,6 +138,9 @@ static void repair_on_send(void *state, pod_world *world, uint16_t from, pod_add
                            uint32_t len) {
     (void)state;
     if (to >= pod_check_node_count(world)) return; /* a client */
+    /* Only votes matter: look at the type byte before paying for a
+     * checksum and a decode (most messages are appends). */
+    if (len == 0 || (bytes[0] != RKV_VOTE_REQ && bytes[0] != RKV_VOTE_RESP)) return;
     rkv_msg m;
     if (!rkv_msg_decode(bytes, len, &m)) return;
     bool asks = m.type == RKV_VOTE_REQ;

@@ -679,7 +679,10 @@ pod_status pod_disk_sync_ref(pod_disk *disk, pod_rng *rng, pod_disk_file_ref ref
     for (uint32_t i = 0; i < disk->data_op_count; i++) {
         disk_data_op *op = &disk->data_ops[i];
         if (op->ino == ino && op->seq <= barrier) {
-            if (!failed) disk_data_op_apply(&n->durable, op);
+            if (!failed) {
+                disk_data_op_apply(&n->durable, op);
+                disk->durable_version++;
+            }
             assert(disk->unsynced_bytes >= op->len);
             disk->unsynced_bytes -= op->len;
             assert(n->data_refs > 0);
@@ -774,6 +777,7 @@ pod_status pod_disk_sync_dir(pod_disk *disk, pod_rng *rng, uint64_t barrier) {
         }
     }
     if (covered > 0) {
+        disk->durable_version++;
         memmove(disk->name_ops, disk->name_ops + covered,
                 (size_t)(disk->name_op_count - covered) * sizeof disk->name_ops[0]);
         disk->name_op_count -= covered;
@@ -801,6 +805,8 @@ void pod_disk_stats_get(const pod_disk *disk, pod_disk_stats *out) {
     out->unsynced_bytes = disk->unsynced_bytes;
     out->used_bytes = disk->used_bytes;
 }
+
+uint64_t pod_disk_durable_version(const pod_disk *disk) { return disk->durable_version; }
 
 uint64_t pod_disk_file_unsynced_bytes(const pod_disk *disk, pod_disk_file_ref ref) {
     if (!ref_alive(disk, ref)) return 0;

@@ -221,6 +221,11 @@ uint64_t pod_disk_latency_ns(pod_disk *disk, pod_rng *rng, pod_disk_op op, uint6
 void pod_disk_stats_get(const pod_disk *disk, pod_disk_stats *out);
 /* Bytes an fsync of this file would move now (unsynced write bytes). */
 uint64_t pod_disk_file_unsynced_bytes(const pod_disk *disk, pod_disk_file_ref ref);
+/* A counter that moves whenever what the durable reads below return may
+ * have changed (a sync applied something, a crash, a bit flip): a checker
+ * that judges only durable state can skip a disk whose version it has
+ * already judged. Never moves backwards. */
+uint64_t pod_disk_durable_version(const pod_disk *disk);
 /* Size and bytes of `name` as a crash right now would find them if every
  * unsynced change were lost. POD_ENOENT when the name is not durable. */
 pod_status pod_disk_durable_size(const pod_disk *disk, const char *name, uint64_t *size_out);

@@ -99,6 +99,7 @@ static void flip_at(pod_disk *disk, uint64_t pos, unsigned bit) {
             n->durable.data[pos] ^= (uint8_t)(1u << bit);
             n->view_stale = true;
             disk->stats.bitflips++;
+            disk->durable_version++;
             return;
         }
         pos -= n->durable.size;
@@ -137,6 +138,7 @@ void pod_disk_crash(pod_disk *disk, pod_rng *rng) {
     assert(disk != NULL && rng != NULL);
     pod_disk_config const *c = &disk->config;
     disk->stats.crashes++;
+    disk->durable_version++; /* whatever the draws below keep or undo */
 
     /* 1. Every fd dies with the process. */
     for (uint32_t i = 0; i < c->fds_max; i++) disk->fds[i] = (disk_fd_slot){0};

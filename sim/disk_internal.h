@@ -101,6 +101,7 @@ struct pod_disk {
     uint64_t seq;            /* the last sequence number given out */
     uint64_t used_bytes;     /* sum of inode footprints */
     pod_disk_stats stats;    /* the cumulative part; current sizes are computed */
+    uint64_t durable_version; /* bumped by every change to durable bytes or names */
 };
 
 /* --- helpers shared by the module's files (disk.c) --- */
