@@ -1512,7 +1512,10 @@ Test(disk_version, unchanged_version_means_unchanged_durable_state) {
             break;
         case 1:
         case 2:
-            if (fds[f]) (void)pod_disk_write(d, &rng, fds[f], pod_rng_below(&rng, 256), buf, 1 + (uint32_t)pod_rng_below(&rng, 64));
+            if (fds[f]) {
+                uint64_t off = pod_rng_below(&rng, 256);
+                (void)pod_disk_write(d, &rng, fds[f], off, buf, 1 + (uint32_t)pod_rng_below(&rng, 64));
+            }
             break;
         case 3:
             if (fds[f]) (void)pod_disk_sync_file(d, &rng, fds[f], pod_disk_barrier(d));
