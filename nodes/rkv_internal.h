@@ -100,6 +100,10 @@ typedef struct rkv_node {
     uint64_t commit_index, applied_index, applied_chain;
     XXH3_state_t *chain_state;   /* for applied_chain's long entries; made once, not per entry */
     uint64_t applied_bytes_since_snapshot;
+    /* rkv_state_hash() as of applied_index, for the view: refreshed where the
+     * state changes (apply_committed, rkv_snapshot_load_state), because the
+     * view is read after every event, far more often than entries apply. */
+    uint64_t state_hash;
     /* candidate */
     bool votes[RKV_NODES_MAX];
     /* leader */

@@ -343,9 +343,9 @@ static void apply_committed(rkv_node *nd) {
     uint64_t upto = nd->commit_index < nd->last_index ? nd->commit_index : nd->last_index;
     if (nd->applied_index < upto) {
         while (nd->applied_index < upto) apply_one(nd, nd->applied_index + 1);
-        /* The view's state hash is kept as entries apply; debug builds check
-         * it against a recomputation once per batch. */
-        assert(rkv_state_hash(nd) == rkv_state_hash_slow(nd));
+        nd->state_hash = rkv_state_hash(nd); /* O(1): the hashes run as entries apply */
+        /* Debug builds check the running hashes against a recomputation. */
+        assert(nd->state_hash == rkv_state_hash_slow(nd));
     }
     serve_reads(nd);
     rkv_snapshot_maybe_take(nd);
@@ -675,6 +675,7 @@ static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
     rkv_params_parse(params, count, &nd->params);
     nd->store = pod_kv_create();
     nd->chain_state = XXH3_createState();
+    if (nd->store) nd->state_hash = rkv_state_hash(nd);
     char why[256] = "";
     bool ok = nd->store && nd->chain_state && nd->n <= RKV_NODES_MAX && pod_gen_clock_open(&nd->clock, env) == POD_OK;
     if (ok) ok = rkv_recover(nd, why, sizeof why);
@@ -790,7 +791,8 @@ static void rkv_view(const void *mem, pod_node_view *out) {
     memcpy(out->counters, nd->counters, sizeof nd->counters);
     out->applied_index = nd->applied_index;
     out->durable_index = pod_wal_durable_index(nd->wal);
-    out->state_hash = rkv_state_hash(nd); /* O(1): kept as the state changes */
+    assert(nd->state_hash == rkv_state_hash(nd)); /* refreshed wherever the state changed */
+    out->state_hash = nd->state_hash;
     out->role = nd->role;
     out->term = nd->clock.term;
     out->commit_index = nd->commit_index;

@@ -11,8 +11,8 @@
 
 /* The state machine's hash and the Idempotent Receiver's, mixed: two nodes
  * at the same applied index must agree on both. Each is kept up to date as
- * it changes (kv_store.c, idempotent_receiver.c), so this costs one short
- * XXH3 and no allocation, and the view computes it on demand. */
+ * it changes (kv_store.c, idempotent_receiver.c), so this costs a few short
+ * XXH3 calls and no allocation. */
 static uint64_t combine(uint64_t kv_hash, uint64_t idem_hash) {
     uint8_t buf[16];
     kv_put_u64(buf, kv_hash);

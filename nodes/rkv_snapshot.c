@@ -53,7 +53,8 @@ bool rkv_snapshot_load_state(rkv_node *nd, const uint8_t *bytes, size_t len) {
     nd->applied_index = h.last_index;
     if (nd->commit_index < h.last_index) nd->commit_index = h.last_index;
     nd->applied_bytes_since_snapshot = 0;
-    assert(rkv_state_hash(nd) == rkv_state_hash_slow(nd)); /* the running hashes followed the load */
+    nd->state_hash = rkv_state_hash(nd);
+    assert(nd->state_hash == rkv_state_hash_slow(nd)); /* the running hashes followed the load */
     return true;
 }
 
