@@ -12,7 +12,13 @@
  *
  * Bounded: POD_IDEM_CLIENTS_MAX clients. Past that, new clients are not
  * remembered (their duplicates would apply twice), and `overflows` counts
- * them so that a run can report it. */
+ * them so that a run can report it.
+ *
+ * The memory is part of a node's state (two replicas at the same log index
+ * must remember the same), so it keeps a hash of its records as they
+ * change, as the key-value store does: a sum mod 2^64 of one XXH3 per
+ * record, which pod_idem_hash mixes with the count in O(1). A zeroed
+ * pod_idem is an empty one, its hash included. */
 #ifndef PODSIM_IDEMPOTENT_RECEIVER_H
 #define PODSIM_IDEMPOTENT_RECEIVER_H
 
@@ -32,6 +38,7 @@ typedef struct pod_idem {
     pod_idem_client clients[POD_IDEM_CLIENTS_MAX]; /* sorted by client_id */
     uint32_t count;
     uint64_t overflows;
+    uint64_t record_hash_sum; /* of every record's hash, mod 2^64 (pod_idem_hash) */
 } pod_idem;
 
 /* Was (client_id, request_no) applied already? If so, *first is the
@@ -42,5 +49,17 @@ bool pod_idem_applied(const pod_idem *r, uint32_t client_id, uint64_t request_no
 /* Records that (client_id, request_no) was applied at `index` with
  * answer `status`. request_no must be above the client's last. */
 void pod_idem_remember(pod_idem *r, uint32_t client_id, uint64_t request_no, uint64_t index, uint8_t status);
+
+/* Replaces every record with clients[0..count), as a snapshot holds them;
+ * false, and nothing changed, unless count <= POD_IDEM_CLIENTS_MAX and the
+ * ids are strictly ascending. `overflows` is kept: it counts events. */
+bool pod_idem_load(pod_idem *r, const pod_idem_client *clients, uint32_t count);
+
+/* The hash of the records, in O(1): equal memories, equal hashes, whatever
+ * the order of the requests that built them. */
+uint64_t pod_idem_hash(const pod_idem *r);
+/* The same value recomputed from every record, in O(count): for tests and
+ * debug-build assertions that the running hash is right. */
+uint64_t pod_idem_hash_slow(const pod_idem *r);
 
 #endif

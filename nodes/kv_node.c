@@ -219,10 +219,7 @@ static bool load_snapshot(kv_node *node) {
     pod_snap_header h = {0};
     bool ok = clients && pod_snap_decode(node->snap.bytes, node->snap.len, &h, node->store, clients,
                                          POD_SNAP_CLIENTS_MAX, NULL);
-    for (uint32_t i = 0; ok && i < h.client_count && i < POD_SNAP_CLIENTS_MAX; i++) {
-        pod_idem_remember(&node->idem, clients[i].client_id, clients[i].request_no, clients[i].index,
-                          clients[i].status);
-    }
+    if (ok) ok = pod_idem_load(&node->idem, clients, h.client_count); /* ids must ascend */
     free(clients);
     return ok;
 }

@@ -1,5 +1,13 @@
 /* kv_store.c — the key-value state machine: a sorted array of entries
- * (binary search; canonical order for hashing), and the command codec.
+ * (binary search; a canonical order for snapshots), and the command codec.
+ *
+ * The state hash is kept as the entries change, never recomputed from the
+ * whole store: every pair has its own hash (pair_hash below), and the store
+ * keeps their sum mod 2^64. Addition is commutative and invertible, so a
+ * change costs one pair hash (an overwrite or a delete subtracts the old
+ * pair's term, kept in its entry) and equal contents give equal sums
+ * whatever the history. Every change goes through set_value or delete_key,
+ * the only two functions that touch entries, so none can forget the sum.
  *
  * Encoding, little-endian:
  *   u8 op, u8 part_count, u16 zero, u32 zero, then part_count parts:
@@ -13,17 +21,23 @@
 
 #include <xxhash.h>
 
+/* Seeds that keep the hashes of keys, pairs and the final state apart. */
+#define KV_HASH_SEED_KEY 0x6b65792d68617368ull   /* "key-hash" */
+#define KV_HASH_SEED_STATE 0x6b762d7374617465ull /* "kv-state" */
+
 typedef struct kv_entry {
     uint8_t *key;
     uint32_t key_len;
     uint8_t *value;
     uint32_t value_len;
+    uint64_t pair_hash; /* pair_hash(key, value): its term in pair_hash_sum */
 } kv_entry;
 
 struct pod_kv_store {
     kv_entry *entries; /* sorted by key, byte-wise */
     uint32_t count;
     uint32_t capacity;
+    uint64_t pair_hash_sum; /* of every entry's pair_hash, mod 2^64 */
 };
 
 const char *pod_kv_status_name(pod_kv_status status) {
@@ -199,6 +213,14 @@ static bool holds(const pod_kv_store *store, const pod_kv_part *p) {
     return e && e->value_len == p->expected_len && memcmp(e->value, p->expected, p->expected_len) == 0;
 }
 
+/* One pair's hash: XXH3 of the value, seeded with XXH3 of the key. The key's
+ * hash covers its length and bytes, so (key, value) is told apart from any
+ * other split of the same bytes without copying them into one buffer. */
+static uint64_t pair_hash(const uint8_t *key, uint32_t key_len, const uint8_t *value, uint32_t value_len) {
+    uint64_t key_hash = XXH3_64bits_withSeed(key, key_len, KV_HASH_SEED_KEY);
+    return XXH3_64bits_withSeed(value, value_len, key_hash);
+}
+
 static uint8_t *dup_bytes(const uint8_t *src, uint32_t len) {
     uint8_t *copy = malloc(len ? len : 1);
     if (copy && len) memcpy(copy, src, len);
@@ -214,10 +236,14 @@ static void set_value(pod_kv_store *store, const uint8_t *key, uint32_t key_len,
     uint32_t i = find(store, key, key_len, &found);
     uint8_t *v = dup_bytes(value, value_len);
     if (!v) abort();
+    uint64_t h = pair_hash(key, key_len, value, value_len);
     if (found) {
-        free(store->entries[i].value);
-        store->entries[i].value = v;
-        store->entries[i].value_len = value_len;
+        kv_entry *e = &store->entries[i];
+        store->pair_hash_sum += h - e->pair_hash; /* mod 2^64: the old pair out, the new in */
+        free(e->value);
+        e->value = v;
+        e->value_len = value_len;
+        e->pair_hash = h;
         return;
     }
     if (store->count == store->capacity) {
@@ -230,14 +256,16 @@ static void set_value(pod_kv_store *store, const uint8_t *key, uint32_t key_len,
     uint8_t *k = dup_bytes(key, key_len);
     if (!k) abort();
     memmove(&store->entries[i + 1], &store->entries[i], (size_t)(store->count - i) * sizeof(kv_entry));
-    store->entries[i] = (kv_entry){.key = k, .key_len = key_len, .value = v, .value_len = value_len};
+    store->entries[i] = (kv_entry){.key = k, .key_len = key_len, .value = v, .value_len = value_len, .pair_hash = h};
     store->count++;
+    store->pair_hash_sum += h;
 }
 
 static bool delete_key(pod_kv_store *store, const uint8_t *key, uint32_t key_len) {
     bool found;
     uint32_t i = find(store, key, key_len, &found);
     if (!found) return false;
+    store->pair_hash_sum -= store->entries[i].pair_hash;
     free(store->entries[i].key);
     free(store->entries[i].value);
     memmove(&store->entries[i], &store->entries[i + 1], (size_t)(store->count - i - 1) * sizeof(kv_entry));
@@ -310,20 +338,22 @@ bool pod_kv_load_pair(pod_kv_store *store, const uint8_t *key, uint32_t key_len,
     return true;
 }
 
-uint64_t pod_kv_state_hash(const pod_kv_store *store) {
-    XXH3_state_t *st = XXH3_createState();
-    if (!st) abort();
-    XXH3_64bits_reset(st);
+/* The sum and the key count, mixed: sums are linear, and a state hash that
+ * looks random is safer to compare and to print. */
+static uint64_t state_hash_of(uint64_t sum, uint32_t count) {
+    uint8_t buf[12];
+    for (int b = 0; b < 8; b++) buf[b] = (uint8_t)(sum >> (8 * b));
+    put_u32(buf + 8, count);
+    return XXH3_64bits_withSeed(buf, sizeof buf, KV_HASH_SEED_STATE);
+}
+
+uint64_t pod_kv_state_hash(const pod_kv_store *store) { return state_hash_of(store->pair_hash_sum, store->count); }
+
+uint64_t pod_kv_state_hash_slow(const pod_kv_store *store) {
+    uint64_t sum = 0;
     for (uint32_t i = 0; i < store->count; i++) {
         const kv_entry *e = &store->entries[i];
-        uint8_t lens[8];
-        put_u32(lens, e->key_len);
-        put_u32(lens + 4, e->value_len);
-        XXH3_64bits_update(st, lens, sizeof lens);
-        XXH3_64bits_update(st, e->key, e->key_len);
-        XXH3_64bits_update(st, e->value, e->value_len);
+        sum += pair_hash(e->key, e->key_len, e->value, e->value_len); /* not e->pair_hash: from the bytes */
     }
-    uint64_t h = XXH3_64bits_digest(st);
-    XXH3_freeState(st);
-    return h;
+    return state_hash_of(sum, store->count);
 }

@@ -4,8 +4,8 @@
  * Commands travel as bytes (in client requests and in Write-Ahead Log
  * records), so decoding validates everything: a malformed or oversized
  * command gets POD_KV_E_MALFORMED or POD_KV_E_TOO_LARGE, never a crash.
- * Keys are kept sorted, so the state has one canonical order: its hash is
- * the same whatever order the keys were inserted in. */
+ * Keys are kept sorted, so the state has one canonical order (for
+ * snapshots); its hash is order-independent by construction. */
 #ifndef PODSIM_KV_STORE_H
 #define PODSIM_KV_STORE_H
 
@@ -86,7 +86,12 @@ void pod_kv_pair_at(const pod_kv_store *store, uint32_t i, const uint8_t **key, 
  * refused, never half believed). */
 bool pod_kv_load_pair(pod_kv_store *store, const uint8_t *key, uint32_t key_len, const uint8_t *value,
                       uint32_t value_len);
-/* XXH3 over the sorted (key, value) pairs: equal states, equal hashes. */
+/* The hash of the contents, in O(1): kept up to date by every change (a
+ * sum of per-pair XXH3 hashes, mixed with the key count). Equal contents
+ * give equal hashes, whatever the history that led to them. */
 uint64_t pod_kv_state_hash(const pod_kv_store *store);
+/* The same value recomputed from every pair's bytes, in O(keys): for tests
+ * and debug-build assertions that the running hash is right. */
+uint64_t pod_kv_state_hash_slow(const pod_kv_store *store);
 
 #endif

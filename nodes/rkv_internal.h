@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "nodes/gen_clock.h"
+#include "nodes/idempotent_receiver.h"
 #include "nodes/kv_proto.h"
 #include "nodes/kv_store.h"
 #include "nodes/rkv_msg.h"
@@ -25,7 +26,6 @@
 #define RKV_LOG_ENTRIES_MAX (1u << 20)
 #define RKV_OUTBOX_MAX 512u
 #define RKV_READS_MAX 256u
-#define RKV_CLIENTS_MAX POD_SNAP_CLIENTS_MAX
 #define RKV_MSG_BYTES_MAX (RKV_APPEND_BYTES_MAX + 4096u)
 #define RKV_SEGMENT_AGES_MAX 4096u /* segments whose closing time the cleaner remembers */
 #define ADDR_NONE 0xffffu
@@ -76,9 +76,6 @@ typedef struct rkv_read {
     uint8_t cmd[512];
 } rkv_read;
 
-/* The Idempotent Receiver's memory of one client: what a snapshot keeps. */
-typedef pod_snap_client rkv_client_rec;
-
 typedef struct rkv_node {
     pod_env *env;
     pod_wal *wal;
@@ -103,7 +100,10 @@ typedef struct rkv_node {
     uint64_t commit_index, applied_index, applied_chain;
     XXH3_state_t *chain_state;   /* for applied_chain's long entries; made once, not per entry */
     uint64_t applied_bytes_since_snapshot;
-    uint64_t state_hash;         /* rkv_state_hash() as of applied_index, kept for the view */
+    /* rkv_state_hash() as of applied_index, for the view: refreshed where the
+     * state changes (apply_committed, rkv_snapshot_load_state), because the
+     * view is read after every event, far more often than entries apply. */
+    uint64_t state_hash;
     /* candidate */
     bool votes[RKV_NODES_MAX];
     /* leader */
@@ -119,9 +119,7 @@ typedef struct rkv_node {
     uint16_t snap_reply_to;      /* who to answer when the chunk in flight is durable */
     uint64_t snap_reply_round;
     bool installing;             /* the received file is being renamed into place */
-    /* Idempotent Receiver: sorted by client_id */
-    rkv_client_rec clients[RKV_CLIENTS_MAX];
-    uint32_t client_count;
+    pod_idem idem;               /* Idempotent Receiver: the last applied request per client */
     /* Low-Water Mark cleaner, time policy: when each segment was first seen closed */
     uint64_t seg_first[RKV_SEGMENT_AGES_MAX], seg_closed_ns[RKV_SEGMENT_AGES_MAX];
     uint32_t seg_count;
@@ -152,7 +150,10 @@ void rkv_log_restart(rkv_node *nd, uint64_t base, uint64_t base_term); /* empty 
 /* Appends to the memory copy of the log only; false when full. */
 bool rkv_log_push(rkv_node *nd, uint64_t term, uint8_t type, const uint8_t *bytes, uint32_t len, pod_addr reply_to);
 void rkv_send_append(rkv_node *nd, uint16_t peer);
-uint64_t rkv_state_hash(const rkv_node *nd); /* rkv_recovery.c */
+/* rkv_recovery.c: the state hash of the view, in O(1) (key-value pairs and
+ * client memory); the _slow one recomputes it from scratch, for assertions. */
+uint64_t rkv_state_hash(const rkv_node *nd);
+uint64_t rkv_state_hash_slow(const rkv_node *nd);
 
 /* rkv_recovery.c: snapshot + log suffix at start */
 bool rkv_recover(rkv_node *nd, char *why, size_t why_len);

@@ -14,10 +14,10 @@
  *   High-Water Mark    — the commit index: advanced only for an entry of the
  *                        leader's own term stored on a majority (the Raft
  *                        paper's Figure 8 rule); nothing above it is applied.
- *   Idempotent Receiver— (client id, request number) of the last applied
- *                        request per client, kept in snapshots and rebuilt
- *                        from snapshot + log on restart: a retried write is
- *                        applied once.
+ *   Idempotent Receiver— idempotent_receiver.c: (client id, request number)
+ *                        of the last applied request per client, kept in
+ *                        snapshots and rebuilt from snapshot + log on
+ *                        restart: a retried write is applied once.
  *   Request Batch      — up to RKV_ENTRIES_PER_APPEND_MAX entries a message.
  *   Request Pipeline   — the leader sends new entries without waiting for the
  *                        previous append's answer.
@@ -257,20 +257,6 @@ static bool append_entry(rkv_node *nd, uint64_t term, uint8_t type, const uint8_
 
 /* --- applying committed entries: the state machine and the Idempotent Receiver -- */
 
-static rkv_client_rec *client_rec(rkv_node *nd, uint32_t client_id, bool create) {
-    uint32_t lo = 0, hi = nd->client_count;
-    while (lo < hi) {
-        uint32_t mid = (lo + hi) / 2;
-        if (nd->clients[mid].client_id < client_id) lo = mid + 1; else hi = mid;
-    }
-    if (lo < nd->client_count && nd->clients[lo].client_id == client_id) return &nd->clients[lo];
-    if (!create || nd->client_count == RKV_CLIENTS_MAX) return NULL;
-    memmove(&nd->clients[lo + 1], &nd->clients[lo], (nd->client_count - lo) * sizeof nd->clients[0]);
-    nd->clients[lo] = (rkv_client_rec){.client_id = client_id};
-    nd->client_count++;
-    return &nd->clients[lo];
-}
-
 static void apply_one(rkv_node *nd, uint64_t index) {
     rkv_entry *e = entry_at(nd, index);
     nd->applied_bytes_since_snapshot += e->len;
@@ -295,19 +281,20 @@ static void apply_one(rkv_node *nd, uint64_t index) {
 
     uint32_t client_id = kv_get_u32(e->bytes);
     uint64_t request_no = kv_get_u64(e->bytes + 8);
-    rkv_client_rec *rec = client_rec(nd, client_id, true);
+    pod_idem_client first;
     uint8_t status;
     uint64_t result_index = index;
-    if (rec && request_no <= rec->request_no) {
-        /* Idempotent Receiver: already applied; answer as the first time. */
+    if (pod_idem_applied(&nd->idem, client_id, request_no, &first)) {
+        /* Idempotent Receiver: already applied; answer as the first time
+         * (an older request than the last: one its client gave up on). */
         nd->counters[CTR_DUPLICATES]++;
-        status = request_no == rec->request_no ? rec->status : POD_KV_E_MALFORMED;
-        result_index = rec->index;
+        status = request_no == first.request_no ? first.status : POD_KV_E_MALFORMED;
+        result_index = first.index;
     } else {
         pod_kv_cmd cmd;
         status = (uint8_t)pod_kv_cmd_decode(e->bytes + KV_RECORD_HEADER_BYTES, e->len - KV_RECORD_HEADER_BYTES, &cmd);
         if (status == POD_KV_OK) status = (uint8_t)pod_kv_apply(nd->store, &cmd, NULL, NULL);
-        if (rec) *rec = (rkv_client_rec){.client_id = client_id, .request_no = request_no, .index = index, .status = status};
+        pod_idem_remember(&nd->idem, client_id, request_no, index, status); /* a full memory counts an overflow */
     }
     if (nd->role == POD_ROLE_LEADER && e->reply_to != ADDR_NONE) {
         reply(nd, e->reply_to, client_id, request_no, status, result_index, NULL, 0);
@@ -354,9 +341,12 @@ static void serve_reads(rkv_node *nd) {
 
 static void apply_committed(rkv_node *nd) {
     uint64_t upto = nd->commit_index < nd->last_index ? nd->commit_index : nd->last_index;
-    bool moved = nd->applied_index < upto;
-    while (nd->applied_index < upto) apply_one(nd, nd->applied_index + 1);
-    if (moved) nd->state_hash = rkv_state_hash(nd); /* once per batch, not per view */
+    if (nd->applied_index < upto) {
+        while (nd->applied_index < upto) apply_one(nd, nd->applied_index + 1);
+        nd->state_hash = rkv_state_hash(nd); /* O(1): the hashes run as entries apply */
+        /* Debug builds check the running hashes against a recomputation. */
+        assert(nd->state_hash == rkv_state_hash_slow(nd));
+    }
     serve_reads(nd);
     rkv_snapshot_maybe_take(nd);
 }
@@ -644,12 +634,12 @@ static void on_client(rkv_node *nd, pod_addr from, const uint8_t *bytes, uint32_
         serve_reads(nd);
         return;
     }
-    rkv_client_rec *rec = client_rec(nd, h.client_id, false);
-    if (rec && h.request_no <= rec->request_no) {
+    pod_idem_client first;
+    if (pod_idem_applied(&nd->idem, h.client_id, h.request_no, &first)) {
         /* Idempotent Receiver: a retry of an applied request. */
         nd->counters[CTR_DUPLICATES]++;
-        uint8_t status = h.request_no == rec->request_no ? rec->status : POD_KV_E_MALFORMED;
-        reply(nd, from, h.client_id, h.request_no, status, rec->index, NULL, 0);
+        uint8_t status = h.request_no == first.request_no ? first.status : POD_KV_E_MALFORMED;
+        reply(nd, from, h.client_id, h.request_no, status, first.index, NULL, 0);
         return;
     }
     uint32_t rec_len = KV_RECORD_HEADER_BYTES + (len - KV_HEADER_BYTES);
@@ -801,6 +791,7 @@ static void rkv_view(const void *mem, pod_node_view *out) {
     memcpy(out->counters, nd->counters, sizeof nd->counters);
     out->applied_index = nd->applied_index;
     out->durable_index = pod_wal_durable_index(nd->wal);
+    assert(nd->state_hash == rkv_state_hash(nd)); /* refreshed wherever the state changed */
     out->state_hash = nd->state_hash;
     out->role = nd->role;
     out->term = nd->clock.term;

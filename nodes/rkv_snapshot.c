@@ -5,9 +5,8 @@
  * completions. Taking a snapshot never blocks the node: the state is
  * encoded at once (the simulated node is single-threaded, so the encoding
  * is a consistent cut at applied_index) and written in the background. */
-#include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "nodes/rkv_internal.h"
 
@@ -30,33 +29,32 @@ void rkv_snapshot_maybe_take(rkv_node *nd) {
                          .chain = nd->applied_chain};
     if (h.last_term == 0) return; /* cannot name it: wait for the next entry */
     size_t len = 0;
-    uint8_t *bytes = pod_snap_encode(&h, nd->store, nd->clients, nd->client_count, &len);
+    uint8_t *bytes = pod_snap_encode(&h, nd->store, nd->idem.clients, nd->idem.count, &len);
     if (!bytes) return; /* too large or no memory: the log keeps growing, nothing is lost */
     if (pod_snap_save(&nd->snap, bytes, len, h.last_index, h.last_term)) nd->applied_bytes_since_snapshot = 0;
 }
 
 bool rkv_snapshot_load_state(rkv_node *nd, const uint8_t *bytes, size_t len) {
     pod_kv_store *store = pod_kv_create();
-    rkv_client_rec *clients = malloc(RKV_CLIENTS_MAX * sizeof *clients);
+    pod_snap_client *clients = malloc(POD_SNAP_CLIENTS_MAX * sizeof *clients);
     pod_snap_header h;
-    bool ok = store && clients && pod_snap_decode(bytes, len, &h, store, clients, RKV_CLIENTS_MAX, NULL) &&
-              h.client_count <= RKV_CLIENTS_MAX;
-    for (uint32_t i = 1; ok && i < h.client_count; i++) ok = clients[i - 1].client_id < clients[i].client_id;
+    bool ok = store && clients && pod_snap_decode(bytes, len, &h, store, clients, POD_SNAP_CLIENTS_MAX, NULL);
+    /* The client memory last: pod_idem_load changes nothing when it refuses
+     * (ids not ascending), so a refused snapshot leaves the node as it was. */
+    if (ok) ok = pod_idem_load(&nd->idem, clients, h.client_count);
+    free(clients);
     if (!ok) {
         pod_kv_destroy(store);
-        free(clients);
         return false;
     }
     pod_kv_destroy(nd->store);
     nd->store = store;
-    memcpy(nd->clients, clients, h.client_count * sizeof *clients);
-    nd->client_count = h.client_count;
-    free(clients);
     nd->applied_chain = h.chain;
     nd->applied_index = h.last_index;
     if (nd->commit_index < h.last_index) nd->commit_index = h.last_index;
     nd->applied_bytes_since_snapshot = 0;
     nd->state_hash = rkv_state_hash(nd);
+    assert(nd->state_hash == rkv_state_hash_slow(nd)); /* the running hashes followed the load */
     return true;
 }
 

@@ -27,6 +27,7 @@
 /* One client's last applied request: the Idempotent Receiver's record
  * (nodes/idempotent_receiver.h), kept as it is in memory. */
 typedef pod_idem_client pod_snap_client;
+_Static_assert(POD_SNAP_CLIENTS_MAX == POD_IDEM_CLIENTS_MAX, "a snapshot holds the whole client memory");
 
 typedef struct pod_snap_header {
     uint64_t last_index; /* the last log entry the state includes */
