@@ -40,7 +40,7 @@
  *                                         newer slot sends a node back a
  *                                         term or a vote; for the
  *                                         replication checker, on
- *                                         scenarios/rkv-clock-bitflip.scn.
+ *                                         tests/data/scenarios/rkv-clock-bitflip.scn.
  * The named checker must catch each within a few hundred seeds, on which
  * the real node passes (tests/test_rkv.c and tests/test_rkv_scenarios.c
  * sweep the same seeds). */
@@ -85,7 +85,7 @@
 #define TEETH_CHECK "repair"
 #elif defined(PODSIM_TEST_BREAK_GEN_CLOCK_ONE_COPY)
 #define BREAKAGE "a Generation Clock that keeps one copy of each save"
-#define TEETH_SCENARIO "rkv-clock-bitflip.scn"
+#define TEETH_SCENARIO "../tests/data/scenarios/rkv-clock-bitflip.scn"
 #define TEETH_SWARM false
 #define TEETH_CHECK "replication"
 #else
