@@ -1,7 +1,8 @@
-/* gen_clock.c — the Generation Clock's two-slot file. A slot is 32 bytes:
- * u64 sequence, u64 term, u16 vote, u48 repair_until (Replicated Log
- * repair, docs/repair.md; 0 in files written before it existed), u64 XXH3
- * of the first 24. */
+/* gen_clock.c — the Generation Clock's two-slot file, every save written to
+ * both slots in turn (gen_clock.h says why). A slot is 32 bytes: u64
+ * sequence, u64 term, u16 vote, u48 repair_until (Replicated Log repair,
+ * docs/repair.md; 0 in files written before it existed), u64 XXH3 of the
+ * first 24. */
 #include "nodes/gen_clock.h"
 
 #include <assert.h>
@@ -52,7 +53,7 @@ pod_status pod_gen_clock_open(pod_gen_clock *clock, pod_env *env) {
     memset(clock, 0, sizeof *clock);
     clock->env = env;
     clock->vote = POD_GEN_VOTE_NONE;
-    clock->durable_slot = 1; /* a new file: the first save goes to slot 0 */
+    clock->newest_slot = 1; /* a new file: the first copy goes to slot 0 */
     pod_status st = env->ops->open(env, POD_GEN_CLOCK_FILE, 0, &clock->fd);
     if (st == POD_ENOENT) {
         /* A new node: the file's name must be durable before a save counts. */
@@ -66,8 +67,10 @@ pod_status pod_gen_clock_open(pod_gen_clock *clock, pod_env *env) {
     uint32_t got = 0;
     st = env->ops->read(env, clock->fd, 0, slots, sizeof slots, &got);
     if (st != POD_OK) return st;
-    /* Take the valid slot with the highest sequence; a torn slot is the
-     * save a crash interrupted, never acknowledged to anyone. */
+    /* Take the valid slot with the highest sequence. A damaged slot is the
+     * copy a crash interrupted, or a copy a bit flip hit; either way the
+     * other slot holds the last durable save or a newer one. */
+    uint32_t copies = 0; /* slots holding the newest save */
     for (uint32_t s = 0; s < 2; s++) {
         uint64_t seq, term, repair_until;
         uint16_t vote;
@@ -75,20 +78,38 @@ pod_status pod_gen_clock_open(pod_gen_clock *clock, pod_env *env) {
             !pod_gen_clock_decode_slot(slots + s * SLOT_BYTES, &seq, &term, &vote, &repair_until)) {
             continue;
         }
+        if (seq == clock->seq) copies++;
         if (seq > clock->seq) {
             clock->seq = seq;
             clock->term = term;
             clock->vote = vote;
             clock->repair_until = repair_until;
-            clock->written_slot = (uint8_t)s;
+            clock->newest_slot = (uint8_t)s;
+            copies = 1;
         }
     }
-    /* After a process exit the page cache may hold a save no fsync covered:
+    if (copies == 2) clock->newest_slot = 1; /* the next first copy: slot 0 */
+#ifndef PODSIM_TEST_BREAK_GEN_CLOCK_ONE_COPY
+    if (clock->seq == 0 && got >= 2 * SLOT_BYTES) {
+        /* The second slot was written, so some save had both copies on the
+         * disk — and now neither slot is valid: two faults (a bit flip in
+         * each slot, or one and a torn write of the other). The node's last
+         * term and vote are unknown; starting from term 0 with no vote
+         * could grant a second vote in a term it already voted in. */
+        clock->damaged = true;
+        return POD_EIO;
+    }
+#endif
+    /* After a process exit the page cache may hold a copy no fsync covered:
      * nothing read here counts as durable until a sync of the file and of
-     * its name completes (the messages that depend on it wait). */
-    clock->durable_seq = 0;
+     * its name completes (the messages that depend on it wait); a save
+     * found in one slot only is then written to both again, as a new save. */
     clock->written_seq = clock->seq;
-    clock->durable_slot = (uint8_t)(1u - clock->written_slot); /* until the sync: the other one */
+    clock->phase = POD_GEN_RECOVERY_SYNC;
+    clock->recovered_copies = (uint8_t)copies;
+#ifndef PODSIM_TEST_BREAK_GEN_CLOCK_ONE_COPY
+    if (clock->seq > 0 && copies < 2) clock->seq++;
+#endif
     st = env->ops->fsync(env, clock->fd, cookie(COOKIE_FSYNC));
     if (st != POD_OK) return st;
     return env->ops->dir_fsync(env, cookie(COOKIE_DIR));
@@ -99,25 +120,30 @@ void pod_gen_clock_close(pod_gen_clock *clock) {
     clock->fd = 0;
 }
 
-/* Writes and fsyncs the newest save, if none is in flight. The slot is the
- * one the last durable save did not use. */
-static void flush(pod_gen_clock *clock) {
-    if (clock->failed || clock->written_seq || clock->seq == clock->durable_seq) return;
+/* Writes the copy in written_bytes to `slot` and syncs it. */
+static void write_copy(pod_gen_clock *clock, uint8_t slot, pod_gen_clock_phase phase) {
     pod_env *env = clock->env;
-    uint8_t slot[SLOT_BYTES];
-    encode_slot(slot, clock->seq, clock->term, clock->vote, clock->repair_until);
-    /* Never the slot of the last durable save: a torn write may only
-     * damage the save being written. (The slot is remembered, not derived
-     * from sequence numbers: saves queued behind a sync skip numbers.) */
-    uint8_t target = (uint8_t)(1u - clock->durable_slot);
-    uint64_t offset = (uint64_t)target * SLOT_BYTES;
-    if (env->ops->write(env, clock->fd, offset, slot, SLOT_BYTES, cookie(COOKIE_WRITE)) != POD_OK ||
+    uint64_t offset = (uint64_t)slot * SLOT_BYTES;
+    if (env->ops->write(env, clock->fd, offset, clock->written_bytes, SLOT_BYTES, cookie(COOKIE_WRITE)) !=
+            POD_OK ||
         env->ops->fsync(env, clock->fd, cookie(COOKIE_FSYNC)) != POD_OK) {
         clock->failed = true;
         return;
     }
+    clock->written_slot = slot;
+    clock->phase = (uint8_t)phase;
+}
+
+/* Starts the newest save, if nothing is in flight: its first copy goes to
+ * the slot that does not hold the newest save on the disk, so a torn write
+ * may only damage a copy that is not the last durable one. (The slot is
+ * remembered, not derived from sequence numbers: saves queued behind a
+ * sync skip numbers.) */
+static void flush(pod_gen_clock *clock) {
+    if (clock->failed || clock->phase != POD_GEN_IDLE || clock->seq == clock->durable_seq) return;
+    encode_slot(clock->written_bytes, clock->seq, clock->term, clock->vote, clock->repair_until);
     clock->written_seq = clock->seq;
-    clock->written_slot = target;
+    write_copy(clock, (uint8_t)(1u - clock->newest_slot), POD_GEN_FIRST_COPY);
 }
 
 uint64_t pod_gen_clock_set(pod_gen_clock *clock, uint64_t term, uint16_t vote) {
@@ -151,9 +177,38 @@ bool pod_gen_clock_on_disk(pod_gen_clock *clock, const pod_disk_done *done) {
     if (kind == COOKIE_DIR) {
         clock->name_durable = true;
     } else if (kind == COOKIE_FSYNC) {
-        clock->durable_seq = clock->written_seq;
-        clock->durable_slot = clock->written_slot;
-        clock->written_seq = 0;
+        switch ((pod_gen_clock_phase)clock->phase) {
+        case POD_GEN_RECOVERY_SYNC:
+            /* Durable as read only when both slots held it; else flush()
+             * writes it to both as a new save. */
+#ifndef PODSIM_TEST_BREAK_GEN_CLOCK_ONE_COPY
+            if (clock->recovered_copies == 2) clock->durable_seq = clock->written_seq;
+#else
+            clock->durable_seq = clock->written_seq;
+#endif
+            clock->phase = POD_GEN_IDLE;
+            break;
+        case POD_GEN_FIRST_COPY:
+            clock->newest_slot = clock->written_slot;
+#ifdef PODSIM_TEST_BREAK_GEN_CLOCK_ONE_COPY
+            /* Test-only breakage (tests/teeth_rkv.c): the save counts as
+             * durable with one copy, as before the second copy existed, so
+             * a bit flip in that slot sends the node back to the older one. */
+            clock->durable_seq = clock->written_seq;
+            clock->phase = POD_GEN_IDLE;
+#else
+            /* The first copy is durable; the other slot still holds the
+             * last durable save. Now the second copy, over it. */
+            write_copy(clock, (uint8_t)(1u - clock->written_slot), POD_GEN_SECOND_COPY);
+#endif
+            break;
+        case POD_GEN_SECOND_COPY:
+            clock->newest_slot = clock->written_slot;
+            clock->durable_seq = clock->written_seq;
+            clock->phase = POD_GEN_IDLE;
+            break;
+        case POD_GEN_IDLE: assert(!"an fsync completion with nothing in flight"); break;
+        }
     }
     flush(clock);
     return !clock->failed;

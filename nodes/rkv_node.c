@@ -678,6 +678,11 @@ static void *rkv_start(pod_env *env, const pod_node_param *params, int count) {
     if (nd->store) nd->state_hash = rkv_state_hash(nd);
     char why[256] = "";
     bool ok = nd->store && nd->chain_state && nd->n <= RKV_NODES_MAX && pod_gen_clock_open(&nd->clock, env) == POD_OK;
+    if (!ok && nd->clock.damaged) {
+        snprintf(why, sizeof why,
+                 "both slots of the Generation Clock file are damaged: the last term and vote are unknown, "
+                 "and a node that voted in a term must never vote again in it (docs/repair.md)");
+    }
     if (ok) ok = rkv_recover(nd, why, sizeof why);
     if (!ok) {
         char note[320];

@@ -15,12 +15,19 @@
  *                             durable snapshot) reaches I — read from the
  *                             disk, not the node's word.
  *
+ * The file is read as recovery reads it: the valid slot with the highest
+ * sequence. Every save goes to both slots in turn and counts as durable
+ * only with both (nodes/gen_clock.h), so a slot a bit flip destroyed leaves
+ * the other, at least as new as the last durable save: such a file is
+ * judged. A file whose two slots are both damaged is not (its node refuses
+ * to start).
+ *
  * What it cannot see: a node that loses entries and never writes the
- * obligation at all (damage recovery cuts as a torn tail, docs/wal.md), or
- * a Generation Clock file whose newest slot a bit flip destroyed (then the
- * older slot speaks; that file is not judged — see docs/repair.md), nor a
- * clear first seen after a crash that flipped a bit (the log as it was when
- * the clear was written is no longer on the disk). */
+ * obligation at all (damage recovery cuts as a torn tail, docs/wal.md),
+ * nor a clear first seen after a crash that flipped a bit (the log as it
+ * was when the clear was written is no longer on the disk; or the flip
+ * destroyed a first copy that set the obligation and the other slot, whose
+ * save never counted as durable, speaks). */
 #include "sim/check.h"
 
 #include <inttypes.h>
@@ -59,9 +66,9 @@ static void repair_destroy(void *state) {
 }
 
 /* The repair obligation in the node's durable Generation Clock file: the
- * valid slot with the highest sequence. False when the file cannot be
- * judged: absent, or a slot present but damaged (a flip may have hit the
- * newest save). */
+ * valid slot with the highest sequence (none: a file never written, 0).
+ * False when the file cannot be judged: absent, or both slots written and
+ * both damaged. */
 static bool durable_obligation(const pod_world *world, uint16_t node, uint64_t *until) {
     const pod_disk *disk = pod_check_node_disk(world, node);
     uint8_t slots[2 * POD_GEN_SLOT_BYTES];
@@ -73,18 +80,13 @@ static bool durable_obligation(const pod_world *world, uint16_t node, uint64_t *
         if ((s + 1) * POD_GEN_SLOT_BYTES > got) continue; /* never written */
         uint64_t seq, term, repair_until;
         uint16_t vote;
-        if (!pod_gen_clock_decode_slot(slots + s * POD_GEN_SLOT_BYTES, &seq, &term, &vote, &repair_until)) {
-            bool zero = true;
-            for (uint32_t i = 0; i < POD_GEN_SLOT_BYTES; i++) zero = zero && slots[s * POD_GEN_SLOT_BYTES + i] == 0;
-            if (!zero) return false;
-            continue;
-        }
+        if (!pod_gen_clock_decode_slot(slots + s * POD_GEN_SLOT_BYTES, &seq, &term, &vote, &repair_until)) continue;
         if (seq > best_seq) {
             best_seq = seq;
             *until = repair_until;
         }
     }
-    return true;
+    return best_seq > 0 || got < sizeof slots;
 }
 
 static bool count_last(void *arg, const pod_kvlog_record *rec) {

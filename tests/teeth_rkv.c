@@ -33,6 +33,14 @@
  *                                         obligation before its log is
  *                                         refilled: for the repair checker's
  *                                         second rule, same scenario.
+ *   PODSIM_TEST_BREAK_GEN_CLOCK_ONE_COPY  (a copy of nodes/gen_clock.c) each
+ *                                         save goes to one slot only and is
+ *                                         durable with that copy, as before
+ *                                         the second copy: a flip in the
+ *                                         newer slot sends a node back a
+ *                                         term or a vote; for the
+ *                                         replication checker, on
+ *                                         tests/data/scenarios/rkv-clock-bitflip.scn.
  * The named checker must catch each within a few hundred seeds, on which
  * the real node passes (tests/test_rkv.c and tests/test_rkv_scenarios.c
  * sweep the same seeds). */
@@ -75,6 +83,11 @@
 #define TEETH_SCENARIO "rkv-corrupt-repair.scn"
 #define TEETH_SWARM false
 #define TEETH_CHECK "repair"
+#elif defined(PODSIM_TEST_BREAK_GEN_CLOCK_ONE_COPY)
+#define BREAKAGE "a Generation Clock that keeps one copy of each save"
+#define TEETH_SCENARIO "../tests/data/scenarios/rkv-clock-bitflip.scn"
+#define TEETH_SWARM false
+#define TEETH_CHECK "replication"
 #else
 #error "teeth_rkv.c needs a breakage switch"
 #endif
@@ -120,6 +133,30 @@ Test(rkv_teeth, the_repair_breakage_is_caught_on_most_seeds) {
     fprintf(stderr, "%s: caught by the %s checker on %u of 100 seeds of %s (%u by another check%s%s)\n", BREAKAGE,
             TEETH_CHECK, caught, TEETH_SCENARIO, other, other ? ", first: " : "", first_other);
     cr_assert_geq(caught, 40u, "%s was caught on only %u of 100 seeds", BREAKAGE, caught);
+    free(scn);
+}
+#endif
+
+#if defined(PODSIM_TEST_BREAK_GEN_CLOCK_ONE_COPY)
+/* How often it bites, against the real node on the same seeds
+ * (tests/test_rkv.c, gen_clock_scenario: at most 8 of 100 fail there, all
+ * by a flip in a last WAL batch, none by election safety). */
+Test(rkv_teeth, the_one_copy_clock_is_caught_on_most_seeds) {
+    const pod_node_type *type;
+    pod_scenario *scn = test_scenario_file(TEETH_SCENARIO, &type);
+    uint32_t caught = 0, elections = 0;
+    for (uint64_t seed = 1; seed <= 100; seed++) {
+        pod_run_result r;
+        char mix[96];
+        pod_verdict v = pod_fuzz_run_seed(scn, type, seed, false, &r, mix, sizeof mix);
+        if (v != POD_VERDICT_VIOLATION || strcmp(r.check, TEETH_CHECK) != 0) continue;
+        caught++;
+        if (strncmp(r.message, "election safety", 15) == 0) elections++;
+    }
+    fprintf(stderr, "%s: caught by the %s checker on %u of 100 seeds of %s (%u of them as two leaders in a term)\n",
+            BREAKAGE, TEETH_CHECK, caught, TEETH_SCENARIO, elections);
+    cr_assert_geq(caught, 50u, "%s was caught on only %u of 100 seeds", BREAKAGE, caught);
+    cr_assert_gt(elections, 0u, "never two leaders in a term: the forgotten votes were never granted twice");
     free(scn);
 }
 #endif
