@@ -32,6 +32,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nodes/gen_clock.h"
 #include "nodes/rkv_msg.h"
@@ -48,13 +49,23 @@ typedef struct repair_check {
      * never): judging depends only on durable state, so an event that
      * changed nothing durable needs no second look. */
     uint64_t judged_version[NODES_MAX];
+    /* The Generation Clock bytes last decoded and what they said: most
+     * durable changes are log syncs that leave this file as it was. */
+    uint8_t clock_bytes[NODES_MAX][2 * POD_GEN_SLOT_BYTES];
+    uint32_t clock_got[NODES_MAX]; /* bytes read; UINT32_MAX: none yet */
+    bool clock_judged[NODES_MAX];
+    uint64_t clock_until[NODES_MAX];
     pod_kvlog_scanner scanner;
     pod_snap_scan snap;
 } repair_check;
 
 static void *repair_create(const pod_scenario *scn) {
     (void)scn;
-    return calloc(1, sizeof(repair_check));
+    repair_check *c = calloc(1, sizeof(repair_check));
+    if (c) {
+        for (uint32_t i = 0; i < NODES_MAX; i++) c->clock_got[i] = UINT32_MAX;
+    }
+    return c;
 }
 
 static void repair_destroy(void *state) {
@@ -69,11 +80,7 @@ static void repair_destroy(void *state) {
  * valid slot with the highest sequence (none: a file never written, 0).
  * False when the file cannot be judged: absent, or both slots written and
  * both damaged. */
-static bool durable_obligation(const pod_world *world, uint16_t node, uint64_t *until) {
-    const pod_disk *disk = pod_check_node_disk(world, node);
-    uint8_t slots[2 * POD_GEN_SLOT_BYTES];
-    uint32_t got = 0;
-    if (pod_disk_durable_read(disk, POD_GEN_CLOCK_FILE, 0, slots, sizeof slots, &got) != POD_OK) return false;
+static bool decode_obligation(const uint8_t *slots, uint32_t got, uint64_t *until) {
     uint64_t best_seq = 0;
     *until = 0;
     for (uint32_t s = 0; s < 2; s++) {
@@ -86,7 +93,23 @@ static bool durable_obligation(const pod_world *world, uint16_t node, uint64_t *
             *until = repair_until;
         }
     }
-    return best_seq > 0 || got < sizeof slots;
+    return best_seq > 0 || got < 2 * POD_GEN_SLOT_BYTES;
+}
+
+/* decode_obligation() of the file as the disk holds it now, decoded again
+ * only when its bytes changed. */
+static bool durable_obligation(repair_check *c, const pod_world *world, uint16_t node, uint64_t *until) {
+    const pod_disk *disk = pod_check_node_disk(world, node);
+    uint8_t slots[2 * POD_GEN_SLOT_BYTES];
+    uint32_t got = 0;
+    if (pod_disk_durable_read(disk, POD_GEN_CLOCK_FILE, 0, slots, sizeof slots, &got) != POD_OK) return false;
+    if (got != c->clock_got[node] || memcmp(slots, c->clock_bytes[node], got) != 0) {
+        memcpy(c->clock_bytes[node], slots, got);
+        c->clock_got[node] = got;
+        c->clock_judged[node] = decode_obligation(slots, got, &c->clock_until[node]);
+    }
+    *until = c->clock_until[node];
+    return c->clock_judged[node];
 }
 
 static bool count_last(void *arg, const pod_kvlog_record *rec) {
@@ -105,7 +128,8 @@ static void repair_after_event(void *state, pod_world *world, uint16_t node) {
     if (c->judged_version[node] == version) return;
     c->judged_version[node] = version;
     uint64_t until;
-    if (!durable_obligation(world, node, &until)) return;
+    if (!durable_obligation(c, world, node, &until)) return;
+    if (until == 0 && c->owed[node] == 0) return; /* nothing owed, nothing cleared */
     pod_disk_stats st;
     pod_disk_stats_get(disk, &st);
     if (until > c->owed[node]) c->owed[node] = until;
@@ -138,7 +162,6 @@ static void repair_after_event(void *state, pod_world *world, uint16_t node) {
 
 static void repair_on_send(void *state, pod_world *world, uint16_t from, pod_addr to, const uint8_t *bytes,
                            uint32_t len) {
-    (void)state;
     if (to >= pod_check_node_count(world)) return; /* a client */
     /* Only votes matter: look at the type byte before paying for a
      * checksum and a decode (most messages are appends). */
@@ -149,7 +172,7 @@ static void repair_on_send(void *state, pod_world *world, uint16_t from, pod_add
     bool grants = m.type == RKV_VOTE_RESP && m.u.vote_resp.granted;
     if (!asks && !grants) return;
     uint64_t until;
-    if (!durable_obligation(world, from, &until) || until == 0) return;
+    if (!durable_obligation(state, world, from, &until) || until == 0) return;
     pod_check_fail(world, CHECK_NAME,
                    "n%u %s n%u in term %" PRIu64 " while its durable Generation Clock holds a repair obligation "
                    "(its log lost entries up to index %" PRIu64 "); expected no vote and no candidacy until "
