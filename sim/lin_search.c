@@ -160,6 +160,7 @@ typedef struct lin_ctx {
     uint32_t depth;
     uint32_t frame_capacity;
     lin_memo memo;
+    lin_reach reach;          /* can every needed value still be written? */
     bool full;                /* every rule of completeness on (see lin_search) */
 } lin_ctx;
 
@@ -192,6 +193,7 @@ static void ctx_free(lin_ctx *c) {
     free(c->frames);
     free(c->cands);
     lin_memo_free(&c->memo);
+    lin_reach_free(&c->reach);
 }
 
 static bool ctx_alloc(lin_ctx *c) {
@@ -338,6 +340,7 @@ static uint64_t cset_term(uint32_t i) { return lin_mix64((uint64_t)i * 0x9e3779b
 
 static void mark_answered(lin_ctx *c, uint32_t i) {
     c->cbits[i / 64] |= 1ull << (i % 64);
+    lin_reach_take(&c->reach, c->c_op[i]);
     c->cset_hash ^= cset_term(i);
     c->remaining--;
     while (c->cprefix < c->answered && (c->cbits[c->cprefix / 64] >> (c->cprefix % 64) & 1u)) c->cprefix++;
@@ -346,6 +349,7 @@ static void mark_answered(lin_ctx *c, uint32_t i) {
 
 static void unmark_answered(lin_ctx *c, uint32_t i) {
     c->cbits[i / 64] &= ~(1ull << (i % 64));
+    lin_reach_restore(&c->reach, c->c_op[i]);
     c->cset_hash ^= cset_term(i);
     c->remaining++;
     if (i < c->cprefix) c->cprefix = i;
@@ -367,6 +371,8 @@ static void track_put(lin_ctx *c, uint8_t what, uint32_t index, uint32_t value) 
     } else if (tbit(c, index) != (value != 0)) {
         c->tbits[index / 64] ^= 1ull << (index % 64);
         c->tset_hash ^= tset_term(index);
+        if (value) lin_reach_take(&c->reach, c->t_op[index]); /* placed: no longer a possible writer */
+        else lin_reach_restore(&c->reach, c->t_op[index]);
     }
 }
 
@@ -597,7 +603,13 @@ static int try_step(lin_ctx *c, uint8_t pass, uint32_t index, uint32_t pos) {
     if (pass == 0) mark_answered(c, index);
     else track_set(c, TRACK_TBIT, index, 1);
     track_step(c, o, pass == 1 && c->t_slot[index] != LIN_NONE ? index : LIN_NONE, undo_from);
-    int seen = c->remaining ? memo_visit(c) : LIN_MEMO_NEW; /* the last step needs no cache */
+    uint32_t pos_of_o = pass == 0 ? c->c_op[index] : c->t_op[index];
+    int seen;
+    if (lin_reach_lost_by(&c->reach, pos_of_o, &c->state, c->undo, undo_from, c->undo_count)) {
+        seen = LIN_MEMO_SEEN; /* no completion: rejected like a configuration seen before */
+    } else {
+        seen = c->remaining ? memo_visit(c) : LIN_MEMO_NEW; /* the last step needs no cache */
+    }
     if (seen != LIN_MEMO_NEW) {
         track_undo(c, track_from);
         if (pass == 0) unmark_answered(c, index);
@@ -677,6 +689,7 @@ static int try_candidates(lin_ctx *c, lin_cursor *cur, const lin_budget *budget,
 /* Runs the search to a verdict; for UNKNOWN, out->reason says why. */
 static pod_lin_verdict search_loop(lin_ctx *c, const lin_budget *budget, lin_outcome *out) {
     lin_cursor cur = {.pass = 0, .pos = 0};
+    if (c->remaining && lin_reach_lost(&c->reach, &c->state)) return POD_LIN_NOT_LINEARIZABLE;
     for (;;) {
         if (c->remaining == 0) return POD_LIN_LINEARIZABLE;
         int r = try_candidates(c, &cur, budget, out);
@@ -710,7 +723,7 @@ static void search_once(const lin_problem *p, const lin_budget *budget, bool ful
     bool ready = ctx_alloc(&c);
     if (ready) {
         ctx_index_ops(&c);
-        ready = ctx_build_list(&c);
+        ready = ctx_build_list(&c) && lin_reach_build(&c.reach, p);
     }
     if (!ready) {
         ctx_free(&c);
