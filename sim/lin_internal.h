@@ -141,6 +141,7 @@ typedef struct lin_config {
     const uint32_t *state;    /* slots value ids */
     uint64_t state_hash;      /* of state */
     const uint32_t *writer;   /* slots: which unanswered op's write each holds unread */
+    uint32_t writer_count;    /* of them, how many are not LIN_NONE (mostly none) */
 } lin_config;
 
 #define LIN_MEMO_NEW 0       /* not seen before; now stored */

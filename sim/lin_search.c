@@ -143,6 +143,7 @@ typedef struct lin_ctx {
     uint32_t *t_slot;         /* unanswered index -> its one slot, or LIN_NONE when multi-key */
     uint32_t *writer;         /* slot -> single-key unanswered index whose write it holds, unread */
     uint64_t writer_hash;
+    uint32_t writer_count;    /* slots whose writer is not LIN_NONE */
     uint32_t *t_value;        /* unanswered index -> the value it leaves in its one slot */
     /* Scratch of compute_relevant: what the relevant candidates need. */
     lin_need *needs;
@@ -367,6 +368,7 @@ static uint64_t writer_term(uint32_t slot, uint32_t w) {
 static void track_put(lin_ctx *c, uint8_t what, uint32_t index, uint32_t value) {
     if (what == TRACK_WRITER) {
         c->writer_hash ^= writer_term(index, c->writer[index]) ^ writer_term(index, value);
+        c->writer_count += (value != LIN_NONE) - (c->writer[index] != LIN_NONE);
         c->writer[index] = value;
     } else if (tbit(c, index) != (value != 0)) {
         c->tbits[index / 64] ^= 1ull << (index % 64);
@@ -578,7 +580,8 @@ static int memo_visit(lin_ctx *c) {
                       .tbits = c->tbits,
                       .state = c->state.values,
                       .state_hash = c->state.hash,
-                      .writer = c->writer};
+                      .writer = c->writer,
+                      .writer_count = c->writer_count};
     return lin_memo_visit(&c->memo, &cfg);
 }
 
@@ -643,6 +646,25 @@ typedef struct lin_cursor {
     uint32_t pos;  /* pass 0: a place among the sorted candidates; pass 1: an unanswered index */
 } lin_cursor;
 
+#define LIN_INSERTION_SORT_MAX 32u
+
+/* Sorts by cand_cmp. This runs at every step, on a few candidates (about
+ * one per client) that come in invocation order, nearly sorted by answer
+ * already: an insertion sort does that in a few dozen instructions where
+ * qsort's calls cost hundreds. */
+static void sort_candidates(lin_cand *cands, uint32_t count) {
+    if (count > LIN_INSERTION_SORT_MAX) {
+        qsort(cands, count, sizeof *cands, cand_cmp);
+        return;
+    }
+    for (uint32_t i = 1; i < count; i++) {
+        lin_cand x = cands[i];
+        uint32_t j = i;
+        for (; j > 0 && cand_cmp(&cands[j - 1], &x) > 0; j--) cands[j] = cands[j - 1];
+        cands[j] = x;
+    }
+}
+
 /* The answered candidates — invocations before the first answer still in
  * the list — earliest answer first: an operation about to be answered is
  * the likeliest to have taken effect already. (Only the order of trying;
@@ -653,7 +675,7 @@ static void collect_candidates(lin_ctx *c) {
         uint32_t i = c->entries[e].cop;
         c->cands[c->cand_count++] = (lin_cand){.complete_ns = c_op(c, i)->complete_ns, .cop = i};
     }
-    qsort(c->cands, c->cand_count, sizeof *c->cands, cand_cmp);
+    sort_candidates(c->cands, c->cand_count);
 }
 
 /* Tries the candidates of cur's pass from cur on: LIN_TRY_DESCENDED when
