@@ -38,7 +38,10 @@
  * Unanswered candidates are tried after the answered ones. The cache
  * (lin_memo.c) holds every configuration visited, compared exactly:
  * answered set, state, unanswered set, and which keys hold an unread
- * unanswered write. */
+ * unanswered write. A step that leaves a value some answered operation
+ * still needs out of reach of every operation left (lin_reach.c) is
+ * rejected at once, like a configuration seen before: no order can
+ * complete it. */
 #include "sim/lin_internal.h"
 
 #include <assert.h>
