@@ -5,6 +5,8 @@
  *                  interned as small ids) and the sequential model's step;
  *   lin_search.c   the depth-first search of one component, with its cache
  *                  of visited configurations;
+ *   lin_reach.c    the search's test that every value still needed can
+ *                  still be written (drops dead configurations early);
  *   lin_explain.c  shrinking a failing component to a small culprit set,
  *                  and the text that shows it;
  *   linearizability.c  components and the verdict (the public API). */
@@ -139,6 +141,7 @@ typedef struct lin_config {
     const uint32_t *state;    /* slots value ids */
     uint64_t state_hash;      /* of state */
     const uint32_t *writer;   /* slots: which unanswered op's write each holds unread */
+    uint32_t writer_count;    /* of them, how many are not LIN_NONE (mostly none) */
 } lin_config;
 
 #define LIN_MEMO_NEW 0       /* not seen before; now stored */
@@ -179,6 +182,32 @@ typedef struct lin_outcome {
 } lin_outcome;
 
 void lin_search(const lin_problem *p, const lin_budget *budget, lin_outcome *out);
+
+/* --- can every needed value still be reached? (lin_reach.c) --------------- */
+
+typedef struct lin_reach {
+    uint64_t *pairs;      /* needed (slot << 32 | value id), sorted, distinct */
+    uint32_t pair_count;
+    uint32_t *need;       /* [pair] answered unordered operations that need it */
+    uint32_t *writers;    /* [pair] unordered operations that may write it */
+    uint32_t *first;      /* [2 pos]: its needs in list; [2 pos + 1]: its writes; [2 count]: end */
+    uint32_t *list;       /* pair indexes */
+    uint32_t list_count;
+} lin_reach;
+
+/* Counts the needs and writers of problem p, every operation unordered.
+ * False when out of memory (free it all the same). */
+bool lin_reach_build(lin_reach *r, const lin_problem *p);
+void lin_reach_free(lin_reach *r);
+/* The operation at position pos is ordered (placed) / unordered again. */
+void lin_reach_take(lin_reach *r, uint32_t pos);
+void lin_reach_restore(lin_reach *r, uint32_t pos);
+/* After lin_reach_take(pos) and its model step (writes undo[from..to)) from
+ * a configuration that was not lost: is one needed value now out of reach? */
+bool lin_reach_lost_by(const lin_reach *r, uint32_t pos, const lin_state *st, const lin_undo *undo, uint32_t from,
+                       uint32_t to);
+/* Is one needed value out of reach (tests every pair)? */
+bool lin_reach_lost(const lin_reach *r, const lin_state *st);
 
 /* --- explaining a failure -------------------------------------------------- */
 

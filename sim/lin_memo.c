@@ -107,13 +107,21 @@ static int state_add(lin_memo *m, const uint32_t *values, uint64_t hash, uint32_
 
 /* --- entries --------------------------------------------------------------------- */
 
+/* The writer map's pairs: the search counts them as it goes, so that the
+ * common empty map costs no pass over every slot. */
 static uint32_t writer_pairs(const lin_memo *m, const lin_config *cfg) {
+#ifndef NDEBUG
     uint32_t n = 0;
     for (uint32_t i = 0; i < m->slots; i++) n += cfg->writer[i] != LIN_NONE;
-    return n;
+    assert(n == cfg->writer_count);
+#else
+    (void)m;
+#endif
+    return cfg->writer_count;
 }
 
 static bool pairs_match(const lin_memo *m, const uint64_t *w, const lin_config *cfg) {
+    if (cfg->writer_count == 0) return true; /* the entry has none either: counts were compared */
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->slots; i++) {
         if (cfg->writer[i] != LIN_NONE && w[k++] != ((uint64_t)i << 32 | cfg->writer[i])) return false;
@@ -190,7 +198,7 @@ static void memo_store(lin_memo *m, const lin_config *cfg, uint32_t state_id, ui
     w += cfg->cwords;
     if (m->twords) memcpy(w, cfg->tbits, (size_t)m->twords * 8u);
     w += m->twords;
-    for (uint32_t i = 0; i < m->slots; i++) {
+    for (uint32_t i = 0; i < m->slots && pairs > 0; i++) {
         if (cfg->writer[i] != LIN_NONE) *w++ = (uint64_t)i << 32 | cfg->writer[i];
     }
     m->buckets[bucket] = (uint32_t)(m->used + 1);

@@ -38,7 +38,10 @@
  * Unanswered candidates are tried after the answered ones. The cache
  * (lin_memo.c) holds every configuration visited, compared exactly:
  * answered set, state, unanswered set, and which keys hold an unread
- * unanswered write. */
+ * unanswered write. A step that leaves a value some answered operation
+ * still needs out of reach of every operation left (lin_reach.c) is
+ * rejected at once, like a configuration seen before: no order can
+ * complete it. */
 #include "sim/lin_internal.h"
 
 #include <assert.h>
@@ -143,6 +146,7 @@ typedef struct lin_ctx {
     uint32_t *t_slot;         /* unanswered index -> its one slot, or LIN_NONE when multi-key */
     uint32_t *writer;         /* slot -> single-key unanswered index whose write it holds, unread */
     uint64_t writer_hash;
+    uint32_t writer_count;    /* slots whose writer is not LIN_NONE */
     uint32_t *t_value;        /* unanswered index -> the value it leaves in its one slot */
     /* Scratch of compute_relevant: what the relevant candidates need. */
     lin_need *needs;
@@ -160,6 +164,7 @@ typedef struct lin_ctx {
     uint32_t depth;
     uint32_t frame_capacity;
     lin_memo memo;
+    lin_reach reach;          /* can every needed value still be written? */
     bool full;                /* every rule of completeness on (see lin_search) */
 } lin_ctx;
 
@@ -192,6 +197,7 @@ static void ctx_free(lin_ctx *c) {
     free(c->frames);
     free(c->cands);
     lin_memo_free(&c->memo);
+    lin_reach_free(&c->reach);
 }
 
 static bool ctx_alloc(lin_ctx *c) {
@@ -338,6 +344,7 @@ static uint64_t cset_term(uint32_t i) { return lin_mix64((uint64_t)i * 0x9e3779b
 
 static void mark_answered(lin_ctx *c, uint32_t i) {
     c->cbits[i / 64] |= 1ull << (i % 64);
+    lin_reach_take(&c->reach, c->c_op[i]);
     c->cset_hash ^= cset_term(i);
     c->remaining--;
     while (c->cprefix < c->answered && (c->cbits[c->cprefix / 64] >> (c->cprefix % 64) & 1u)) c->cprefix++;
@@ -346,6 +353,7 @@ static void mark_answered(lin_ctx *c, uint32_t i) {
 
 static void unmark_answered(lin_ctx *c, uint32_t i) {
     c->cbits[i / 64] &= ~(1ull << (i % 64));
+    lin_reach_restore(&c->reach, c->c_op[i]);
     c->cset_hash ^= cset_term(i);
     c->remaining++;
     if (i < c->cprefix) c->cprefix = i;
@@ -363,10 +371,13 @@ static uint64_t writer_term(uint32_t slot, uint32_t w) {
 static void track_put(lin_ctx *c, uint8_t what, uint32_t index, uint32_t value) {
     if (what == TRACK_WRITER) {
         c->writer_hash ^= writer_term(index, c->writer[index]) ^ writer_term(index, value);
+        c->writer_count += (value != LIN_NONE) - (c->writer[index] != LIN_NONE);
         c->writer[index] = value;
     } else if (tbit(c, index) != (value != 0)) {
         c->tbits[index / 64] ^= 1ull << (index % 64);
         c->tset_hash ^= tset_term(index);
+        if (value) lin_reach_take(&c->reach, c->t_op[index]); /* placed: no longer a possible writer */
+        else lin_reach_restore(&c->reach, c->t_op[index]);
     }
 }
 
@@ -572,7 +583,8 @@ static int memo_visit(lin_ctx *c) {
                       .tbits = c->tbits,
                       .state = c->state.values,
                       .state_hash = c->state.hash,
-                      .writer = c->writer};
+                      .writer = c->writer,
+                      .writer_count = c->writer_count};
     return lin_memo_visit(&c->memo, &cfg);
 }
 
@@ -597,7 +609,13 @@ static int try_step(lin_ctx *c, uint8_t pass, uint32_t index, uint32_t pos) {
     if (pass == 0) mark_answered(c, index);
     else track_set(c, TRACK_TBIT, index, 1);
     track_step(c, o, pass == 1 && c->t_slot[index] != LIN_NONE ? index : LIN_NONE, undo_from);
-    int seen = c->remaining ? memo_visit(c) : LIN_MEMO_NEW; /* the last step needs no cache */
+    uint32_t pos_of_o = pass == 0 ? c->c_op[index] : c->t_op[index];
+    int seen;
+    if (lin_reach_lost_by(&c->reach, pos_of_o, &c->state, c->undo, undo_from, c->undo_count)) {
+        seen = LIN_MEMO_SEEN; /* no completion: rejected like a configuration seen before */
+    } else {
+        seen = c->remaining ? memo_visit(c) : LIN_MEMO_NEW; /* the last step needs no cache */
+    }
     if (seen != LIN_MEMO_NEW) {
         track_undo(c, track_from);
         if (pass == 0) unmark_answered(c, index);
@@ -631,6 +649,25 @@ typedef struct lin_cursor {
     uint32_t pos;  /* pass 0: a place among the sorted candidates; pass 1: an unanswered index */
 } lin_cursor;
 
+#define LIN_INSERTION_SORT_MAX 32u
+
+/* Sorts by cand_cmp. This runs at every step, on a few candidates (about
+ * one per client) that come in invocation order, nearly sorted by answer
+ * already: an insertion sort does that in a few dozen instructions where
+ * qsort's calls cost hundreds. */
+static void sort_candidates(lin_cand *cands, uint32_t count) {
+    if (count > LIN_INSERTION_SORT_MAX) {
+        qsort(cands, count, sizeof *cands, cand_cmp);
+        return;
+    }
+    for (uint32_t i = 1; i < count; i++) {
+        lin_cand x = cands[i];
+        uint32_t j = i;
+        for (; j > 0 && cand_cmp(&cands[j - 1], &x) > 0; j--) cands[j] = cands[j - 1];
+        cands[j] = x;
+    }
+}
+
 /* The answered candidates — invocations before the first answer still in
  * the list — earliest answer first: an operation about to be answered is
  * the likeliest to have taken effect already. (Only the order of trying;
@@ -641,7 +678,7 @@ static void collect_candidates(lin_ctx *c) {
         uint32_t i = c->entries[e].cop;
         c->cands[c->cand_count++] = (lin_cand){.complete_ns = c_op(c, i)->complete_ns, .cop = i};
     }
-    qsort(c->cands, c->cand_count, sizeof *c->cands, cand_cmp);
+    sort_candidates(c->cands, c->cand_count);
 }
 
 /* Tries the candidates of cur's pass from cur on: LIN_TRY_DESCENDED when
@@ -677,6 +714,7 @@ static int try_candidates(lin_ctx *c, lin_cursor *cur, const lin_budget *budget,
 /* Runs the search to a verdict; for UNKNOWN, out->reason says why. */
 static pod_lin_verdict search_loop(lin_ctx *c, const lin_budget *budget, lin_outcome *out) {
     lin_cursor cur = {.pass = 0, .pos = 0};
+    if (c->remaining && lin_reach_lost(&c->reach, &c->state)) return POD_LIN_NOT_LINEARIZABLE;
     for (;;) {
         if (c->remaining == 0) return POD_LIN_LINEARIZABLE;
         int r = try_candidates(c, &cur, budget, out);
@@ -710,7 +748,7 @@ static void search_once(const lin_problem *p, const lin_budget *budget, bool ful
     bool ready = ctx_alloc(&c);
     if (ready) {
         ctx_index_ops(&c);
-        ready = ctx_build_list(&c);
+        ready = ctx_build_list(&c) && lin_reach_build(&c.reach, p);
     }
     if (!ready) {
         ctx_free(&c);

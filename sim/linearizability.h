@@ -19,7 +19,9 @@
  * independent components (P-compositionality: keys joined by a
  * transaction form one component), and each component is searched
  * depth-first, Wing & Gong / Lowe style, over operations that may go next,
- * with a cache of visited (linearized set, model state) configurations.
+ * with a cache of visited (linearized set, model state) configurations,
+ * dropping at once any configuration in which a value an answered
+ * operation still needs can no longer be written.
  * Every loop is bounded by the limits below; a limit hit gives the verdict
  * UNKNOWN with the reason, never LINEARIZABLE. The result is a pure
  * function of the history and the limits: no hash order, no clock.

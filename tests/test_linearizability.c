@@ -536,6 +536,82 @@ Test(lin, many_timed_out_writes_do_not_blow_up_the_search) {
     cr_assert_lt(result.stats.steps, 200000u, "%llu steps", (unsigned long long)result.stats.steps);
 }
 
+/* Two concurrent writes of x, ordered by the search's first guess (the
+ * earlier answer first) the wrong way round; only a read at the very end
+ * shows it. In between, 14 keys (joined to x by a transaction, so one
+ * component) each get two concurrent writes nobody reads: 2^14 states.
+ * Without the reachability test (lin_reach.c) the search explores them all
+ * before it backtracks to x (about 65,000 steps); with it, the wrong order
+ * is dropped at the step that makes it: once "a" follows "b", nothing left
+ * can write the "b" the read needs. */
+static void wrong_order_shown_late(const char *final_read) {
+    pod_kv_cmd join = {.op = POD_KV_TXN, .part_count = 0};
+    static char keys[14][8];
+    join.parts[join.part_count++] = part(POD_KV_PUT, "x", "x0", NULL, false);
+    for (int r = 0; r < 14; r++) {
+        snprintf(keys[r], sizeof keys[r], "y%d", r);
+        join.parts[join.part_count++] = part(POD_KV_PUT, keys[r], "init", NULL, false);
+    }
+    record(&h, 1, 0, 1, &join, POD_KV_OK, NULL);
+    put(&h, 1, 2, 20, "x", "a");
+    put(&h, 2, 3, 19, "x", "b"); /* answered first: tried first */
+    for (int r = 0; r < 14; r++) {
+        uint64_t t = 30 + 10 * (uint64_t)r;
+        put(&h, 1, t, t + 5, keys[r], "p");
+        put(&h, 2, t + 1, t + 4, keys[r], "q");
+    }
+    get(&h, 3, 200, 201, "x", final_read);
+}
+
+Test(lin, a_wrong_order_shown_late_is_dropped_early) {
+    wrong_order_shown_late("b");
+    ASSERT_LIN(&h);
+    cr_assert_eq(result.stats.components, 1u);
+    cr_assert_lt(result.stats.steps, 1000u, "%llu steps", (unsigned long long)result.stats.steps);
+}
+
+Test(lin, a_value_nobody_can_write_any_more_fails_early) {
+    /* The read wants "c": a value no operation writes to x. */
+    wrong_order_shown_late("c");
+    ASSERT_NOT_LIN(&h);
+    cr_assert_lt(result.stats.steps, 1000u, "%llu steps", (unsigned long long)result.stats.steps);
+}
+
+Test(lin, a_read_of_a_value_nobody_writes_needs_no_search) {
+    put(&h, 1, 0, 1, "a", "1");
+    get(&h, 2, 0, 5, "a", "2");
+    ASSERT_NOT_LIN(&h);
+    cr_assert_eq(result.stats.steps, 0u);
+    cr_assert_eq(result.culprit_count, 2u, "%s", result.explanation);
+}
+
+Test(lin, a_value_only_an_unanswered_write_gives_stays_reachable) {
+    /* "u" comes from a timed-out write: it counts as a writer until it is
+     * placed, and again when it is taken back out (overwritten unread). */
+    put(&h, 1, 0, NEVER, "a", "u");
+    put(&h, 2, 1, 2, "a", "v");
+    get(&h, 3, 3, 4, "a", "v");
+    get(&h, 3, 5, 6, "a", "u");
+    get(&h, 4, 7, 8, "a", "u");
+    ASSERT_LIN(&h);
+    put(&h, 2, 9, 10, "a", "w");
+    get(&h, 3, 11, 12, "a", "u"); /* u was placed once and read: it cannot come back */
+    ASSERT_NOT_LIN(&h);
+}
+
+Test(lin, many_concurrent_candidates) {
+    /* More candidates at once than the insertion sort takes (32): the
+     * order of trying changes, not the verdict. */
+    char v[16];
+    for (int i = 0; i < 40; i++) {
+        snprintf(v, sizeof v, "v%d", i);
+        put(&h, 1 + (uint32_t)i, (uint64_t)i, 100 + (uint64_t)i, "a", v);
+    }
+    get(&h, 50, 200, 201, "a", "v17"); /* v17 was written last */
+    ASSERT_LIN(&h);
+    cr_assert_lt(result.stats.steps, 1000u, "%llu steps", (unsigned long long)result.stats.steps);
+}
+
 Test(lin, bad_command_bytes_are_reported) {
     uint8_t junk[3] = {9, 9, 9};
     uint32_t op;
