@@ -13,7 +13,8 @@
  * the events a simulated second holds.
  *
  * Each repeat runs the next seed (1, 2, ...); the figures are medians over
- * the seeds, events the median run's count.
+ * the seeds; events is the median of the runs' counts (with an even number
+ * of runs, the mean of the middle two).
  *
  *   usage: bench_cluster [REPEATS]                       the whole table (default 3)
  *          bench_cluster REPEATS NODES SECONDS [steady|light]   one row */

@@ -92,8 +92,9 @@ pod_status pod_gen_clock_open(pod_gen_clock *clock, pod_env *env) {
 #ifndef PODSIM_TEST_BREAK_GEN_CLOCK_ONE_COPY
     if (clock->seq == 0 && got >= 2 * SLOT_BYTES) {
         /* The second slot was written, so some save had both copies on the
-         * disk — and now neither slot is valid: two faults (a bit flip in
-         * each slot, or one and a torn write of the other). The node's last
+         * disk — and now neither slot is valid: a bit flip in each slot, or
+         * a copy torn by a crash during a save plus a flip in the other slot
+         * at that same crash (one injected fault is enough then). The node's last
          * term and vote are unknown; starting from term 0 with no vote
          * could grant a second vote in a term it already voted in. */
         clock->damaged = true;

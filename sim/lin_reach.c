@@ -136,9 +136,18 @@ bool lin_reach_build(lin_reach *r, const lin_problem *p) {
     r->need = calloc(r->pair_count ? r->pair_count : 1, sizeof *r->need);
     r->writers = calloc(r->pair_count ? r->pair_count : 1, sizeof *r->writers);
     r->first = calloc(2 * m + 1, sizeof *r->first);
-    r->list = malloc(m * 2 * POD_KV_TXN_PARTS_MAX * sizeof *r->list);
-    if (!r->need || !r->writers || !r->first || !r->list) return false;
+    if (!r->need || !r->writers || !r->first) return false;
     uint64_t words[POD_KV_TXN_PARTS_MAX];
+    /* Size the list exactly (most operations have one or two entries, a
+     * transaction up to twice its parts): a first pass counts. */
+    size_t entries = 0;
+    for (uint32_t pos = 0; pos < p->count; pos++) {
+        const lin_op *o = reach_op(p, pos);
+        entries += op_needs(p, o, words);
+        entries += op_writes(p, o, words);
+    }
+    r->list = malloc((entries ? entries : 1) * sizeof *r->list);
+    if (!r->list) return false;
     for (uint32_t pos = 0; pos < p->count; pos++) { /* per op: its needs, then its writes */
         const lin_op *o = reach_op(p, pos);
         r->first[2 * pos] = r->list_count;

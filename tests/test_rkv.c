@@ -403,7 +403,9 @@ static void repair_sweep(uint32_t nodes, const char *faults, uint64_t seeds) {
         }
         cr_assert_eq(v, POD_VERDICT_PASS, "seed %lu: %s: %s", (unsigned long)seed, r.check, r.message);
     }
-    cr_assert_leq(no_repair * 10, seeds, "%lu of %lu seeds repaired nothing", (unsigned long)no_repair,
+    /* Measured: one seed of 20 (its flip lands in the 64-byte clock file,
+     * which heals without a repair). More means repairs stopped happening. */
+    cr_assert_leq(no_repair, 1 + seeds / 20, "%lu of %lu seeds repaired nothing", (unsigned long)no_repair,
                   (unsigned long)seeds);
     free(no_expect);
     free(scn);
