@@ -316,9 +316,10 @@ static bool scn_want_node(scn_parser *p, const scn_token *tok, uint16_t *node) {
     return true;
 }
 
-/* A node name inside a partition or block line, where punctuation needs no
- * spaces around it. `after` names what came before, for messages. */
-static bool scn_want_node_word(scn_parser *p, const char *after, scn_token *word, uint16_t *node) {
+/* The next word where a node name must stand, inside a line whose
+ * punctuation needs no spaces around it (link, block, clog, partition).
+ * `after` names what came before, for messages. */
+static bool scn_next_node_word(scn_parser *p, const char *after, scn_token *word) {
     char q[SCN_QUOTE_SIZE];
     if (!scn_next_word(&p->cur, word))
         return scn_fail(p, scn_end_col(p), "expected a node name after '%s'", after);
@@ -327,7 +328,12 @@ static bool scn_want_node_word(scn_parser *p, const char *after, scn_token *word
         return scn_fail(p, found.col, "expected a node name like n1 after '%s', found %s", after,
                         scn_q(q, &found));
     }
-    return scn_want_node(p, word, node);
+    return true;
+}
+
+/* A node name there. */
+static bool scn_want_node_word(scn_parser *p, const char *after, scn_token *word, uint16_t *node) {
+    return scn_next_node_word(p, after, word) && scn_want_node(p, word, node);
 }
 
 /* Run-time targets (scenario.h): `leader`, `last_leader`, and in block
@@ -369,15 +375,7 @@ static bool scn_want_node_or_target(scn_parser *p, const scn_token *tok, bool al
 /* The same where punctuation needs no spaces around it (block). */
 static bool scn_want_node_or_target_word(scn_parser *p, const char *after, bool allow_rest,
                                          scn_token *word, uint16_t *node) {
-    char q[SCN_QUOTE_SIZE];
-    if (!scn_next_word(&p->cur, word))
-        return scn_fail(p, scn_end_col(p), "expected a node name after '%s'", after);
-    if (word->len == 0) {
-        scn_token found = scn_peek_token(&p->cur);
-        return scn_fail(p, found.col, "expected a node name like n1 after '%s', found %s", after,
-                        scn_q(q, &found));
-    }
-    return scn_want_node_or_target(p, word, allow_rest, node);
+    return scn_next_node_word(p, after, word) && scn_want_node_or_target(p, word, allow_rest, node);
 }
 
 /* ---- KEY=VALUE lines: cluster, network, budget ---- */

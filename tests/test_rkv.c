@@ -45,6 +45,12 @@ static void to_clock(void *arg, const pod_disk_done *done) {
     if (pod_gen_clock_owns(done)) pod_gen_clock_on_disk(c, done);
 }
 
+/* Opens the clock on h's disk, which must work, and routes its completions. */
+static void open_clock(harness *h, pod_gen_clock *c) {
+    cr_assert_eq(pod_gen_clock_open(c, harness_env(h)), POD_OK);
+    harness_on_disk(h, to_clock, c);
+}
+
 /* Saves, crashes at every point, reopens: the term never goes back below
  * the last durable save, and never reads garbage. */
 Test(gen_clock, a_crash_never_loses_a_durable_term) {
@@ -53,8 +59,7 @@ Test(gen_clock, a_crash_never_loses_a_durable_term) {
         config.sector_size = 512;
         harness *h = harness_create(&config, seed);
         pod_gen_clock c;
-        cr_assert_eq(pod_gen_clock_open(&c, harness_env(h)), POD_OK);
-        harness_on_disk(h, to_clock, &c);
+        open_clock(h, &c);
         harness_complete_all(h);
         uint64_t durable_term = 0, last_set = 0;
         uint32_t steps = (uint32_t)(seed % 17);
@@ -102,8 +107,7 @@ Test(gen_clock, saves_queued_behind_a_sync_never_overwrite_the_durable_slot) {
         config.crash_keep_ppm = 0; /* every unsynced write is dropped or torn */
         harness *h = harness_create(&config, seed);
         pod_gen_clock c;
-        cr_assert_eq(pod_gen_clock_open(&c, harness_env(h)), POD_OK);
-        harness_on_disk(h, to_clock, &c);
+        open_clock(h, &c);
         harness_complete_all(h);
         uint64_t s1 = pod_gen_clock_set(&c, 3, 4);
         harness_complete_all(h);
@@ -132,14 +136,12 @@ Test(gen_clock, a_save_read_back_from_the_page_cache_is_not_durable_until_synced
     pod_disk_config config = pod_disk_config_default();
     harness *h = harness_create(&config, 1);
     pod_gen_clock c;
-    cr_assert_eq(pod_gen_clock_open(&c, harness_env(h)), POD_OK);
-    harness_on_disk(h, to_clock, &c);
+    open_clock(h, &c);
     harness_complete_all(h);
     pod_gen_clock_set(&c, 2, 4);
     harness_drop_pending(h); /* the process exits before the fsync completes */
     pod_gen_clock back;
-    cr_assert_eq(pod_gen_clock_open(&back, harness_env(h)), POD_OK);
-    harness_on_disk(h, to_clock, &back);
+    open_clock(h, &back);
     cr_assert_eq(back.term, 2u, "the page cache holds the save");
     cr_assert_not(pod_gen_clock_durable(&back, back.seq), "an unsynced save was called durable");
     harness_complete_all(h);
@@ -160,8 +162,7 @@ Test(gen_clock, a_save_after_skipped_numbers_never_overwrites_the_durable_slot) 
         config.crash_keep_ppm = 0; /* every unsynced write is dropped or torn */
         harness *h = harness_create(&config, seed);
         pod_gen_clock c;
-        cr_assert_eq(pod_gen_clock_open(&c, harness_env(h)), POD_OK);
-        harness_on_disk(h, to_clock, &c);
+        open_clock(h, &c);
         harness_complete_all(h);
         pod_gen_clock_set(&c, 1, 0);
         harness_complete_all(h);
@@ -198,8 +199,7 @@ static pod_status flip_run(uint64_t seed, uint64_t saves, int inflight_steps, ui
     }
     harness *h = harness_create(&config, seed);
     pod_gen_clock c;
-    cr_assert_eq(pod_gen_clock_open(&c, harness_env(h)), POD_OK);
-    harness_on_disk(h, to_clock, &c);
+    open_clock(h, &c);
     harness_complete_all(h);
     for (uint64_t i = 1; i <= saves; i++) {
         uint64_t seq = pod_gen_clock_set(&c, i, (uint16_t)(i % 3));
@@ -283,8 +283,7 @@ Test(gen_clock, recovery_heals_a_damaged_slot_and_both_damaged_are_refused) {
     pod_disk_config config = pod_disk_config_default();
     harness *h = harness_create(&config, 1);
     pod_gen_clock c;
-    cr_assert_eq(pod_gen_clock_open(&c, harness_env(h)), POD_OK);
-    harness_on_disk(h, to_clock, &c);
+    open_clock(h, &c);
     harness_complete_all(h);
     pod_gen_clock_set(&c, 9, 2);
     harness_complete_all(h);
@@ -292,8 +291,7 @@ Test(gen_clock, recovery_heals_a_damaged_slot_and_both_damaged_are_refused) {
     cr_assert_eq(pod_disk_flip_bit(harness_disk(h), POD_GEN_CLOCK_FILE, 9, 3), POD_OK);
     harness_crash(h); /* the page cache goes: the flip shows */
     pod_gen_clock back;
-    cr_assert_eq(pod_gen_clock_open(&back, harness_env(h)), POD_OK);
-    harness_on_disk(h, to_clock, &back);
+    open_clock(h, &back);
     harness_complete_all(h);
     cr_assert(pod_gen_clock_durable(&back, back.seq));
     harness_crash(h);
@@ -346,8 +344,7 @@ Test(gen_clock, the_repair_obligation_survives_a_crash) {
     pod_disk_config config = pod_disk_config_default();
     harness *h = harness_create(&config, 1);
     pod_gen_clock c;
-    cr_assert_eq(pod_gen_clock_open(&c, harness_env(h)), POD_OK);
-    harness_on_disk(h, to_clock, &c);
+    open_clock(h, &c);
     harness_complete_all(h);
     pod_gen_clock_set(&c, 7, 2);
     uint64_t seq = pod_gen_clock_set_repair(&c, 123456789012ull);
